@@ -1,0 +1,51 @@
+"""Extractive answers: the notice's own sentences that best match the question, with item numbers.
+
+Used for every general question when no model runs, and as the fallback whenever the model's
+answer cannot be trusted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus import Task
+from index.glossary import expand_english
+from index.segment import tokens
+
+from .lookup import cite, task_heading
+
+_SENTENCE = re.compile(r"[^。;]+[。;]?")
+
+
+def sentences(task: Task) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(task.body) if s.strip()]
+
+
+def best_sentences(task: Task, question: str, limit: int) -> list[str]:
+    """Up to `limit` sentences of the task (after its title) that share the most words with the
+    question, in their original order; the opening sentence after the title when none match."""
+    q = set(tokens(question + " " + expand_english(question)))
+    body = sentences(task)[1:] or sentences(task)
+    scored = []
+    for pos, s in enumerate(body):
+        overlap = q & set(tokens(s))
+        scored.append((sum(len(w) for w in overlap), pos, s))
+    best = sorted((x for x in scored if x[0] > 0), key=lambda x: (-x[0], x[1]))[:limit]
+    if not best:
+        best = scored[:1]
+    return [s for _, _, s in sorted(best, key=lambda x: x[1])]
+
+
+def answer(tasks: list[Task], question: str, english: bool) -> str:
+    """One paragraph per task: heading, its best-matching sentences quoted, its responsibility."""
+    parts = []
+    for rank, task in enumerate(tasks):
+        quote = "".join(best_sentences(task, question, limit=2 if rank == 0 else 1))
+        lead = "、".join(task.leads) if task.leads else ""
+        if english:
+            who = f"lead: {lead}" if lead else "no lead unit named"
+            parts.append(f"According to {task_heading(task, True)}: 「{quote}」 ({who}) {cite(task.number, True)}")
+        else:
+            who = f"{lead}牽頭" if lead else "未指定牽頭單位"
+            parts.append(f"根據{task_heading(task, False)}:{quote}({who}){cite(task.number, False)}")
+    return "\n\n".join(parts)

@@ -1,0 +1,161 @@
+"""Exact answers from the records: who leads / shares a task, what a unit leads, counts, sections,
+the document itself. No retrieval, no model: these facts are never left to top-k or to generation.
+
+Each function returns (text, cited task numbers). Chinese text is written in the notice's
+Traditional wording (the pipeline converts it to the asker's script); English text keeps unit
+names in Chinese with an English gloss where one is known.
+"""
+
+from __future__ import annotations
+
+from corpus import Notice, Section, Task
+from corpus.numerals import to_chinese
+from corpus.units import ENGLISH_NAMES
+
+Reply = tuple[str, list[int]]
+
+_GLOSS = ENGLISH_NAMES
+
+
+def cite(number: int, english: bool) -> str:
+    return f"[Task {number}]" if english else f"〔第{to_chinese(number)}項〕"
+
+
+def unit_name(unit: str, english: bool) -> str:
+    return f"{unit} ({_GLOSS[unit]})" if english and unit in _GLOSS else unit
+
+
+def _join(units: tuple[str, ...] | list[str], english: bool) -> str:
+    names = [unit_name(u, english) for u in units]
+    return "; ".join(names) if english else "、".join(names)
+
+
+def task_heading(task: Task, english: bool) -> str:
+    if english:
+        return f"Task {task.number} {task.label} 「{task.title}」 (section {task.section.numeral}、{task.section.title})"
+    return f"第{task.numeral}項「{task.title}」(屬「{task.section.numeral}、{task.section.title}」)"
+
+
+def responsibility(task: Task, english: bool) -> str:
+    """Who leads and who shares one task, exactly as the records say, with the original wording."""
+    more = " and other relevant units" if english else "等有關單位"
+    if english:
+        if task.leads:
+            s = f"{task_heading(task, True)} is led by {_join(task.leads, True)}."
+            if task.co:
+                s += f" Co-responsible (按職責分工負責): {_join(task.co, True)}{more if task.open_ended else ''}."
+        else:
+            s = (f"{task_heading(task, True)} names no lead unit (no 牽頭); it is shared by "
+                 f"{_join(task.co, True)}{more if task.open_ended else ''}, each according to its duties.")
+        return f"{s} Original: 「({task.responsibility})」 {cite(task.number, True)}"
+    if task.leads:
+        s = f"{task_heading(task, False)}由{_join(task.leads, False)}牽頭"
+        s += f";{_join(task.co, False)}{more if task.open_ended else ''}按職責分工負責。" if task.co else "。"
+    else:
+        s = (f"{task_heading(task, False)}沒有指定牽頭單位,由{_join(task.co, False)}"
+             f"{more if task.open_ended else ''}按職責分工負責。")
+    return f"{s}原文:「({task.responsibility})」{cite(task.number, False)}"
+
+
+def describe_task(task: Task, english: bool) -> str:
+    """What a task is: its title, its opening sentences, and who is responsible."""
+    sentences = [s for s in task.body.split("。") if s.strip()]
+    summary = "。".join(sentences[1:3]) + "。" if len(sentences) > 1 else ""
+    if english:
+        return f"{task_heading(task, True)}: 「{summary}」 {responsibility(task, True)}"
+    return f"{task_heading(task, False)}:{summary}{responsibility(task, False)}"
+
+
+def unit_tasks(notice: Notice, unit: str, english: bool, leads_only: bool, count: bool) -> Reply:
+    """Every task the unit leads and, unless only leads were asked, every task it shares."""
+    led = [t for t in notice.tasks if unit in t.leads]
+    shared = [t for t in notice.tasks if unit in t.co]
+
+    def items(tasks: list[Task]) -> str:
+        sep = "; " if english else ";"
+        return sep.join(f"{t.label}{t.title} {cite(t.number, english)}" for t in tasks)
+
+    name = unit_name(unit, english)
+    if english:
+        parts = [f"{name} leads {len(led)} task{'s' if len(led) != 1 else ''}" + (f": {items(led)}." if led else ".")]
+        if shared and not leads_only:
+            parts.append(f"It is co-responsible (按職責分工負責) for {len(shared)} more: {items(shared)}.")
+        elif shared:
+            parts.append(f"It is also co-responsible for {len(shared)} other task{'s' if len(shared) != 1 else ''}.")
+    else:
+        parts = [f"{name}牽頭{len(led)}項任務" + (f":{items(led)}。" if led else "。")]
+        if shared and not leads_only:
+            parts.append(f"另按職責分工負責{len(shared)}項:{items(shared)}。")
+        elif shared:
+            parts.append(f"此外還按職責分工負責{len(shared)}項任務。")
+    cited = led + ([] if leads_only else shared)
+    if count and english:
+        parts.insert(0, f"In total: {len(led)} led" + ("" if leads_only else f", {len(shared)} shared") + ".")
+    elif count:
+        parts.insert(0, f"合計:牽頭{len(led)}項" + ("" if leads_only else f",按職責分工負責{len(shared)}項") + "。")
+    return " ".join(parts) if english else "".join(parts), [t.number for t in cited]
+
+
+def tasks_without_lead(notice: Notice, english: bool) -> Reply:
+    tasks = [t for t in notice.tasks if not t.leads]
+    if english:
+        listing = "; ".join(f"{t.label}{t.title} {cite(t.number, True)}" for t in tasks)
+        text = f"{len(tasks)} of the {len(notice.tasks)} tasks name no lead unit (no 牽頭): {listing}."
+    else:
+        listing = ";".join(f"{t.label}{t.title}{cite(t.number, False)}" for t in tasks)
+        text = f"全文{len(notice.tasks)}項任務中,有{len(tasks)}項沒有指定牽頭單位(只列按職責分工負責的單位):{listing}。"
+    return text, [t.number for t in tasks]
+
+
+def section_tasks(notice: Notice, section: Section, english: bool) -> Reply:
+    tasks = notice.tasks_in(section)
+    if english:
+        listing = "; ".join(f"{t.label}{t.title} {cite(t.number, True)}" for t in tasks)
+        text = f"Section {section.numeral} 「{section.title}」 has {len(tasks)} tasks: {listing}."
+    else:
+        listing = ";".join(f"{t.label}{t.title}{cite(t.number, False)}" for t in tasks)
+        text = f"第{section.numeral}部分「{section.numeral}、{section.title}」共{len(tasks)}項任務:{listing}。"
+    return text, [t.number for t in tasks]
+
+
+def document_facts(notice: Notice, english: bool, issuer: bool, date: bool, addressees: bool,
+                   totals: bool) -> str:
+    """The header facts asked for (all of them when the question names none)."""
+    if not (issuer or date or addressees or totals):
+        issuer = date = totals = True
+    n_tasks, n_sections = len(notice.tasks), len(notice.sections)
+    if english:
+        parts = [f"《{notice.title}》 (Digital Guangdong 2024 work points)"]
+        if issuer:
+            parts.append(f"was issued by {notice.issuer} (Guangdong Government Service and Data Administration)")
+        if date:
+            parts.append(f"dated {notice.date} (10 May 2024)")
+        if addressees:
+            parts.append(f"addressed to {notice.addressees}")
+        s = ", ".join(parts) + "."
+        if totals:
+            s += f" It has {n_sections} sections and {n_tasks} numbered tasks ((一)…({to_chinese(n_tasks)}))."
+        return s
+    parts = []
+    if issuer:
+        parts.append(f"發文單位是{notice.issuer}")
+    if date:
+        parts.append(f"日期為{notice.date}")
+    if addressees:
+        parts.append(f"主送{notice.addressees}")
+    s = f"《{notice.title}》" + (",".join(parts) + "。" if parts else "")
+    if issuer or date:
+        s += f"通知稱:「{notice.cover_note}」"
+    if totals:
+        s += f"全文分{n_sections}個部分(一至{to_chinese(n_sections)}),共{n_tasks}項任務((一)至({to_chinese(n_tasks)}))。"
+    return s
+
+
+def out_of_range(notice: Notice, numbers: list[int], english: bool, what: str = "task") -> str:
+    bad = "、".join(str(n) for n in numbers)
+    n_tasks, n_sections = len(notice.tasks), len(notice.sections)
+    if what == "section":
+        return (f"The notice has sections 1–{n_sections} only; there is no section {bad}." if english
+                else f"本通知只有{n_sections}個部分(一至{to_chinese(n_sections)}),沒有第{bad}部分。")
+    return (f"The notice has tasks 1–{n_tasks} ((一)…({to_chinese(n_tasks)})) only; there is no task {bad}." if english
+            else f"本通知只有{n_tasks}項任務((一)至({to_chinese(n_tasks)})),沒有你問的第{bad}項。")

@@ -1,0 +1,216 @@
+"""Question → answer with citations. The one place that decides how a question is answered:
+
+1. clean the input; make a follow-up standalone from the history;
+2. exact lookups from the records (task numbers, units, sections, the document) — no model;
+3. otherwise hybrid retrieval; out of scope → a plain refusal citing nothing;
+4. in scope → the model writes the answer from ≤3 tasks (`generate`), or, with no model or when its
+   answer fails the checks, the extractive answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from config import Config
+from corpus import Notice, Task
+from corpus.script import Script, detect, render
+from index import Hit, HybridRetriever, open_retriever
+
+from . import extractive, lookup
+from .answer import Answer, Citation
+from .followup import standalone
+from .intent import Intent, parse_intent
+from .prompts import refusal_text
+from .scope import assess
+from .validate import InvalidQuestion, clean_question
+
+log = logging.getLogger(__name__)
+
+History = list[tuple[str, str]]  # (user, assistant) pairs, oldest first
+
+
+@dataclass
+class Route:
+    """What the pipeline decided, before any text is written."""
+
+    kind: str
+    text: str = ""  # the exact (record-based) answer, Traditional or English
+    cited: tuple[int, ...] = ()
+    context: tuple[int, ...] = ()  # tasks handed to the model for general questions
+    refused: bool = False
+
+
+class Assistant:
+    def __init__(self, cfg: Config, notice: Notice, retriever: HybridRetriever, llm: object | None = None) -> None:
+        self.cfg = cfg
+        self.notice = notice
+        self.retriever = retriever
+        self.llm = llm  # an assistant.llm runtime, or None for extractive answers only
+        self.llm_error = ""
+
+    @classmethod
+    def create(cls, cfg: Config, with_llm: bool = True) -> Assistant:
+        """Load the notice, open (or build) the index and, if configured, the model — once."""
+        from corpus import load
+
+        notice = load(cfg.corpus_path)
+        retriever = open_retriever(cfg, notice)
+        assistant = cls(cfg, notice, retriever)
+        if with_llm and cfg.llm != "none":
+            assistant.attach_llm()
+        return assistant
+
+    def attach_llm(self) -> None:
+        from .llm import LLMUnavailable, make_runtime
+
+        try:
+            self.llm = make_runtime(self.cfg)
+            self.llm_error = ""
+        except (LLMUnavailable, ValueError, OSError) as e:
+            self.llm, self.llm_error = None, str(e)
+            log.warning("model unavailable, answering extractively: %s", e)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def ask(self, question: object, history: History | None = None) -> Answer:
+        final = Answer("")
+        for final in self.stream(question, history):  # noqa: B007 - the last yield is the answer
+            pass
+        return final
+
+    def stream(self, question: object, history: History | None = None) -> Iterator[Answer]:
+        """Partial answers (done=False) while the model writes, then the final checked answer."""
+        try:
+            text = clean_question(question, self.cfg.max_question_chars)
+        except InvalidQuestion as e:
+            yield Answer(str(e), refused=True, kind="invalid", script="zh-Hant")
+            return
+        previous = [u for u, _ in (history or []) if isinstance(u, str) and u.strip()]
+        script = self._script(text, previous)
+        query = standalone(self.notice, text, previous[-3:])
+        route = self.route(query)
+        english = script == "en"
+        if route.kind == "out_of_scope":
+            yield self._final(refusal_text(script), route, script, query)
+            return
+        if route.text or not route.context:
+            yield self._final(route.text, route, script, query)
+            return
+        tasks = [self.notice.tasks[n - 1] for n in route.context]
+        fallback = extractive.answer(tasks, query, english)
+        if self.llm is None:
+            notice = "" if self.cfg.llm == "none" else "模型未載入,以下為原文摘錄。/ Model unavailable: extractive answer."
+            yield self._final(fallback, route, script, query, notice=notice, cited=route.context)
+            return
+        from .generate import generate
+
+        yield from generate(self, query, script, tasks, fallback, route)
+
+    # -- routing ----------------------------------------------------------------------------
+
+    def route(self, query: str) -> Route:
+        english = detect(query) == "en"
+        intent = parse_intent(self.notice, query)
+        n_tasks, n_sections = len(self.notice.tasks), len(self.notice.sections)
+        bad = [n for n in intent.tasks if not 1 <= n <= n_tasks]
+        if bad:
+            return Route("invalid", lookup.out_of_range(self.notice, bad, english), refused=True)
+        if intent.tasks:
+            return self._task_route(intent, query, english)
+        if intent.wants_no_lead:
+            text, cited = lookup.tasks_without_lead(self.notice, english)
+            return Route("no_lead", text, tuple(cited))
+        if intent.wants_unit_tasks:
+            texts, cited = [], []
+            leads_only = intent.wants_lead and not intent.wants_co
+            for unit in intent.units:
+                t, c = lookup.unit_tasks(self.notice, unit, english, leads_only, intent.wants_count)
+                texts.append(t)
+                cited += c
+            return Route("unit_tasks", "\n\n".join(texts), tuple(dict.fromkeys(cited)))
+        if intent.sections:
+            bad = [n for n in intent.sections if not 1 <= n <= n_sections]
+            if bad:
+                return Route("invalid", lookup.out_of_range(self.notice, bad, english, "section"), refused=True)
+            texts, cited = [], []
+            for n in intent.sections:
+                t, c = lookup.section_tasks(self.notice, self.notice.sections[n - 1], english)
+                texts.append(t)
+                cited += c
+            return Route("section", "\n\n".join(texts), tuple(cited))
+        if intent.wants_issuer or intent.wants_date or intent.wants_addressees or intent.wants_totals:
+            return Route("document", lookup.document_facts(
+                self.notice, english, intent.wants_issuer, intent.wants_date, intent.wants_addressees,
+                intent.wants_totals))
+        if intent.title_tasks and (intent.wants_lead or intent.wants_co):
+            return self._responsibility_route(intent.title_tasks, english)
+        return self._retrieval_route(intent, query, english)
+
+    def _task_route(self, intent: Intent, query: str, english: bool) -> Route:
+        if intent.wants_lead or intent.wants_co:
+            return self._responsibility_route(intent.tasks, english)
+        tasks = [self.notice.tasks[n - 1] for n in intent.tasks]
+        sep = "\n\n"
+        text = sep.join(lookup.describe_task(t, english) for t in tasks)
+        return Route("task", text, tuple(intent.tasks))
+
+    def _responsibility_route(self, numbers: list[int], english: bool) -> Route:
+        text = "\n\n".join(lookup.responsibility(self.notice.tasks[n - 1], english) for n in numbers)
+        return Route("lead", text, tuple(numbers))
+
+    def _retrieval_route(self, intent: Intent, query: str, english: bool) -> Route:
+        hits = self.retriever.search(query)
+        evidence = assess(self.notice, query, hits)
+        if not evidence.in_scope:
+            log.info("out of scope: %s", evidence)
+            return Route("out_of_scope", refused=True)
+        task_hits = [h for h in hits if h.task > 0]
+        if hits[0].task == 0:
+            return Route("document", lookup.document_facts(self.notice, english, False, False, False, False))
+        if intent.wants_lead or intent.wants_co:
+            return self._responsibility_route(intent.title_tasks or [task_hits[0].task], english)
+        return Route("retrieval", context=tuple(h.task for h in _context_hits(task_hits)))
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _script(text: str, previous: list[str]) -> Script:
+        """The asker's script; a follow-up with no Chinese or Latin letters keeps the earlier one."""
+        script = detect(text)
+        if script == "zh-Hant" and previous and not any(c.isalpha() for c in text):
+            return detect(previous[-1])
+        return script
+
+    def citations(self, numbers: tuple[int, ...] | list[int]) -> list[Citation]:
+        out = []
+        for n in dict.fromkeys(numbers):
+            t: Task = self.notice.tasks[n - 1]
+            out.append(Citation(item=n, title=t.title, section=f"{t.section.numeral}、{t.section.title}"))
+        return out
+
+    def _final(self, text: str, route: Route, script: Script, query: str, notice: str = "",
+               cited: tuple[int, ...] | None = None, used_llm: bool = False) -> Answer:
+        return Answer(
+            answer=render(text, script),
+            citations=self.citations(route.cited if cited is None else cited),
+            refused=route.refused,
+            kind=route.kind,
+            script=script,
+            used_llm=used_llm,
+            notice=notice,
+            question=query,
+        )
+
+
+def _context_hits(task_hits: list[Hit], limit: int = 3) -> list[Hit]:
+    """The top task, plus the next ones only while both signals rate them close to it: every
+    extra task costs the model seconds of prompt processing on this CPU."""
+    top = task_hits[0]
+    chosen = [top]
+    for h in task_hits[1:limit]:
+        if h.bm25 >= 0.6 * top.bm25 and h.dense >= top.dense - 0.015:
+            chosen.append(h)
+    return chosen
+

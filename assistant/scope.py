@@ -1,0 +1,92 @@
+"""Is a question about this notice? Decided from evidence, not from a list of forbidden topics:
+
+- retrieval evidence: how well the best passage matches (dense cosine and BM25 score);
+- vocabulary evidence: how many of the question's content words the notice uses at all, and whether
+  it names a place (jieba's `ns` tag) or a year that the notice never mentions — the usual shape of
+  "the same plan, but for Zhejiang / for 2025".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba.posseg
+
+from corpus import Notice
+from corpus.script import fold
+from index import Hit
+from index.glossary import expand_english
+from index.segment import STOPWORDS
+
+# Words that only frame a question ("what does the notice say about …"); they say nothing of scope.
+_FRAME = frozenset(
+    "通知 文件 要点 工作 任务 内容 规定 提到 提出 提及 说 讲 介绍 具体 主要 措施 部署 目标 方面 情况 政策 "
+    "广东 数字广东 广东省 省 这份 本 该 里 中 时候 怎么 怎样 如何 为什么 是否 可以 能否 有没有 哪里 哪儿 "
+    "谁 牵头 负责 单位 部门 一下 什么样 几 多少 有 没有 会 要 能 吗 呢 项 条 第 一共 总共 请问 告诉 我 我们 你 "
+    "notice document plan say says said mention mentions mentioned about tell please does do did what which who "
+    "how many much when where why guangdong task tasks item items there any their its this that these those will "
+    "would could should can provincial province government department lead leads led responsible work points "
+    "2024 digital".split()
+)
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_EN_WORD = re.compile(r"[a-z][a-z\-']+")
+
+
+@dataclass(frozen=True)
+class ScopeEvidence:
+    dense: float  # best cosine similarity among passages
+    bm25: float  # best BM25 score
+    coverage: float  # share of content words the notice uses (1.0 when there are none)
+    foreign: tuple[str, ...]  # places or years named in the question and absent from the notice
+
+    @property
+    def in_scope(self) -> bool:
+        if self.foreign:
+            return False
+        if self.bm25 >= 8.0 or (self.bm25 >= 4.0 and self.coverage >= 0.5):
+            return True
+        return self.dense >= 0.86 and self.coverage >= 0.5
+
+
+@lru_cache(maxsize=4)
+def _vocabulary(notice: Notice) -> str:
+    parts = [notice.title, notice.addressees, notice.cover_note, notice.issuer, notice.date, notice.preamble]
+    parts += [s.title for s in notice.sections] + [t.text for t in notice.tasks]
+    return fold("\n".join(parts))
+
+
+def _content_words(folded: str) -> tuple[list[str], list[str]]:
+    """(content words, place names) of a folded question."""
+    words, places = [], []
+    for w, flag in jieba.posseg.lcut(folded):
+        w = w.strip()
+        if len(w) < 2 or w in STOPWORDS or w in _FRAME or not re.search(r"[\u3400-\u9fff]", w):
+            continue
+        words.append(w)
+        if flag == "ns":
+            places.append(w)
+    return words, places
+
+
+def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
+    vocab = _vocabulary(notice)
+    folded = fold(question)
+    words, places = _content_words(folded)
+    english = [w for w in _EN_WORD.findall(folded) if w not in STOPWORDS and w not in _FRAME and len(w) > 2]
+    covered = sum(w in vocab for w in words)
+    total = len(words)
+    if english:
+        # English words count as covered when the glossary maps them to the notice's terms.
+        total += len(english)
+        covered += sum(bool(expand_english(w)) for w in english)
+    # 「浙江省」「北京市」: the notice writes places without the administrative suffix (廣州, 深圳).
+    foreign = [p for p in places if p not in vocab and re.sub(r"[省市区县镇]$", "", p) not in vocab]
+    foreign += [y for y in _YEAR.findall(folded) if y not in vocab]
+    return ScopeEvidence(
+        dense=max((h.dense for h in hits), default=0.0),
+        bm25=max((h.bm25 for h in hits), default=0.0),
+        coverage=covered / total if total else 1.0,
+        foreign=tuple(dict.fromkeys(foreign)),
+    )

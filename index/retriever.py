@@ -1,0 +1,112 @@
+"""Hybrid retrieval over the notice: dense (Chroma) + BM25 (jieba on folded text), fused by RRF.
+
+Every query scores all nodes (there are 56), so the caller also sees the raw evidence — best
+cosine similarity and BM25 score — that the assistant uses to decide whether a question is in scope.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+import bm25s
+import numpy as np
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from llama_index.core.vector_stores.types import VectorStoreQuery
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from corpus import Notice
+
+from .glossary import expand_english
+from .nodes import build_nodes
+from .segment import tokens
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    task: int  # 0 = the notice header / preamble
+    score: float  # the fused score used for ranking
+    dense: float  # cosine similarity to the question
+    bm25: float
+
+
+class HybridRetriever(BaseRetriever):
+    def __init__(
+        self,
+        notice: Notice,
+        collection: Any,
+        embed_model: Any,
+        top_k: int = 5,
+        rrf_k: int = 60,
+        mode: Mode = "hybrid",
+    ) -> None:
+        super().__init__()
+        self.notice = notice
+        self.top_k = top_k
+        self.rrf_k = rrf_k
+        self.mode = mode
+        self._embed_model = embed_model
+        self._nodes: list[TextNode] = build_nodes(notice)
+        self._position = {n.node_id: i for i, n in enumerate(self._nodes)}
+        self._tasks = [int(n.metadata["task"]) for n in self._nodes]
+        # Dense: the vectors live in Chroma; every query asks it for all nodes (there are 56).
+        self._store = ChromaVectorStore(chroma_collection=collection)
+        # Sparse: 56 short documents, indexed in memory in a few milliseconds.
+        self._bm25 = bm25s.BM25()
+        self._bm25.index([tokens(n.get_content()) for n in self._nodes], show_progress=False)
+        self._embed = lru_cache(maxsize=1024)(self._embed_uncached)
+
+    def _embed_uncached(self, query: str) -> np.ndarray:
+        return np.asarray(self._embed_model.get_query_embedding(query), dtype=np.float32)
+
+    def dense_scores(self, query: str) -> np.ndarray:
+        """Cosine similarity of the question to every node, from Chroma."""
+        result = self._store.query(
+            VectorStoreQuery(query_embedding=self._embed(query).tolist(), similarity_top_k=len(self._nodes))
+        )
+        scores = np.full(len(self._nodes), -1.0, dtype=np.float32)
+        for node_id, sim in zip(result.ids or [], result.similarities or [], strict=True):
+            # ChromaVectorStore reports exp(-distance); the collection uses cosine distance.
+            scores[self._position[node_id]] = 1.0 + math.log(max(sim, 1e-12))
+        return scores
+
+    def bm25_scores(self, query: str) -> np.ndarray:
+        q = tokens(query + " " + expand_english(query))
+        if not q:
+            return np.zeros(len(self._nodes), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(q), dtype=np.float32)
+
+    def search(self, query: str) -> list[Hit]:
+        """All nodes, best first."""
+        dense = self.dense_scores(query) if self.mode != "bm25" else np.zeros(len(self._nodes))
+        sparse = self.bm25_scores(query) if self.mode != "dense" else np.zeros(len(self._nodes))
+        if self.mode == "dense":
+            fused = dense
+        elif self.mode == "bm25":
+            fused = sparse
+        else:
+            fused = _rrf([dense, sparse], self.rrf_k, weights=[1.0, 1.0 if sparse.max() > 0 else 0.0])
+        order = np.argsort(-fused, kind="stable")
+        return [Hit(self._tasks[i], float(fused[i]), float(dense[i]), float(sparse[i])) for i in order]
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = self.search(query_bundle.query_str)[: self.top_k]
+        by_task = {t: n for t, n in zip(self._tasks, self._nodes, strict=True)}
+        return [NodeWithScore(node=by_task[h.task], score=h.score) for h in hits]
+
+
+def _rrf(score_lists: list[np.ndarray], k: int, weights: list[float]) -> np.ndarray:
+    """Reciprocal rank fusion: sum of w / (k + rank) over the rankings."""
+    fused = np.zeros_like(score_lists[0], dtype=np.float64)
+    for scores, w in zip(score_lists, weights, strict=True):
+        if w == 0:
+            continue
+        ranks = np.empty(len(scores), dtype=np.int64)
+        ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+        fused += w / (k + ranks)
+    return fused
