@@ -6,6 +6,7 @@ cosine similarity and BM25 score — that the assistant uses to decide whether a
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +26,7 @@ from .nodes import build_nodes
 from .segment import tokens
 
 Mode = Literal["hybrid", "dense", "bm25"]
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 
 @dataclass(frozen=True)
