@@ -38,13 +38,14 @@ class Config:
     collection: str = "notice_tasks"
     # retrieval
     top_k: int = 5
+    fusion: str = "zscore"  # "zscore" | "rrf"
     rrf_k: int = 60
     # assistant
     llm: str = "local"  # "local" | "none" | "http(s)://…/v1" (OpenAI-compatible server)
     model_path: Path = CACHE_HOME / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
     llm_threads: int = 2
     llm_ctx: int = 2048
-    llm_max_tokens: int = 256
+    llm_max_tokens: int = 96
     llm_timeout_s: float = 60.0
     llm_connect_timeout_s: float = 3.0
     max_question_chars: int = 2000
@@ -64,6 +65,7 @@ _ENV = {
     "chroma_url": "GDPA_CHROMA_URL",
     "collection": "GDPA_COLLECTION",
     "top_k": "GDPA_TOP_K",
+    "fusion": "GDPA_FUSION",
     "rrf_k": "GDPA_RRF_K",
     "llm": "GDPA_LLM",
     "model_path": "GDPA_MODEL_PATH",

@@ -40,4 +40,4 @@ def open_retriever(
             raise
         build(cfg, notice, embed_model, progress=False)
         collection, _ = open_collection(cfg)
-    return HybridRetriever(notice, collection, embed_model, top_k=cfg.top_k, rrf_k=cfg.rrf_k, mode=mode)
+    return HybridRetriever(notice, collection, embed_model, top_k=cfg.top_k, rrf_k=cfg.rrf_k, mode=mode, fusion=cfg.fusion)

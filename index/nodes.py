@@ -5,6 +5,7 @@ from __future__ import annotations
 from llama_index.core.schema import TextNode
 
 from corpus import Notice, Task
+from corpus.english import load_gloss
 
 HEADER_ID = "notice-header"
 # Stored with each node for display and filtering, but not embedded: unit lists are answered
@@ -17,9 +18,11 @@ def task_node_id(number: int) -> str:
 
 
 def task_passage(task: Task) -> str:
-    """What is embedded and BM25-indexed for a task: its section title for context, then the task
-    text without the responsibility parenthesis."""
-    return f"{task.section.title}\n{task.label}{task.body}"
+    """What is embedded and BM25-indexed for a task: its section title for context, the task text
+    without the responsibility parenthesis, and its English gloss (for English questions)."""
+    gloss = load_gloss().get(task.number)
+    english = f"\n{gloss.text}" if gloss else ""
+    return f"{task.section.title}\n{task.label}{task.body}{english}"
 
 
 def header_passage(notice: Notice) -> str:

@@ -25,11 +25,12 @@ from llama_index.core.schema import TextNode
 
 from config import Config
 from corpus import Notice
+from corpus.english import GLOSS_PATH
 
 from .embeddings import embedder_id
 from .nodes import build_nodes
 
-FORMAT_VERSION = "3"  # bump when node text or metadata changes
+FORMAT_VERSION = "4"  # bump when node text or metadata changes
 BATCH = 8
 
 
@@ -55,6 +56,7 @@ class Manifest:
 def fingerprint(cfg: Config) -> str:
     h = hashlib.sha256()
     h.update(Path(cfg.corpus_path).read_bytes())
+    h.update(GLOSS_PATH.read_bytes())
     for part in (embedder_id(cfg), FORMAT_VERSION, cfg.collection):
         h.update(b"\0" + part.encode())
     return h.hexdigest()[:16]
@@ -147,9 +149,11 @@ def build(cfg: Config, notice: Notice, embed_model: Any, progress: bool = True) 
         link_tmp.unlink()
     link_tmp.symlink_to(final.name)
     os.replace(link_tmp, current_dir(cfg))  # atomic: readers see the old or the new index, never half
-    for old in root.glob("gen-*"):
-        if old != final and not old.name.startswith(final.name + ".tmp"):
-            shutil.rmtree(old, ignore_errors=True)
+    # Keep the generation just replaced: another process may still be reading it.
+    previous = sorted((g for g in root.glob("gen-*") if g != final and ".tmp-" not in g.name),
+                      key=lambda g: g.stat().st_mtime)
+    for old in previous[:-1]:
+        shutil.rmtree(old, ignore_errors=True)
     return manifest
 
 

@@ -113,8 +113,7 @@ def verify_file(path: Path, size: int, sha256: str) -> None:
     digest = file_sha256(path)
     if digest != sha256:
         raise ModelFileError(
-            f"model file {path} has sha256 {digest[:16]}…, expected {sha256[:16]}… "
-            f"(corrupt); delete it to re-assemble"
+            f"model file {path} has sha256 {digest[:16]}…, expected {sha256[:16]}… (corrupt); delete it to re-assemble"
         )
 
 
@@ -195,8 +194,7 @@ def check_gguf(path: Path) -> None:
         raise ModelFileError(f"cannot read model file {path}: {e}") from e
     if magic != GGUF_MAGIC:
         raise ModelFileError(
-            f"model file {path} is not a GGUF file (starts with {magic!r}); "
-            f"point GDPA_MODEL_PATH to a .gguf model"
+            f"model file {path} is not a GGUF file (starts with {magic!r}); point GDPA_MODEL_PATH to a .gguf model"
         )
 
 

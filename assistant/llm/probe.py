@@ -43,6 +43,11 @@ def _prompt(rt: LocalLlamaRuntime, target: int, run: int) -> list[ChatMessage]:
         lines.append(_CONTEXT.format(n=len(lines) + 1))
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -68,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     t = time.perf_counter()
     rt = LocalLlamaRuntime(cfg)
-    print(f"load:                 {time.perf_counter() - t:6.2f} s")
+    print(f"load:                 {time.perf_counter() - t:6.2f} s  (RSS now {_rss_mb():.0f} MiB)")
 
     for run in range(1, args.runs + 1):
         msgs = _prompt(rt, args.prompt_tokens, run)

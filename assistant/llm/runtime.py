@@ -215,7 +215,9 @@ class LocalLlamaRuntime(_Base):
     def __init__(self, cfg: config.Config) -> None:
         self.cfg = cfg
         self.path = ensure_model(cfg)
-        self.llm, self._lock = _load_llamacpp(self.path, cfg)  # concurrent callers queue on _lock
+        # concurrent callers queue on _lock; a plain Lock because Gradio may step one
+        # generator from different worker threads (an RLock would refuse the release)
+        self.llm, self._lock = _load_llamacpp(self.path, cfg)
         self.name = f"local:{self.path.name}"
         self.last_usage = None
         _pin_settings_llm(self.llm)
@@ -353,11 +355,15 @@ class OpenAICompatibleRuntime(_Base):
         usage = self.last_usage = LLMUsage()
         self.model_name()
         deadline = t0 + self.cfg.llm_timeout_s
-        kwargs = {"max_tokens": max_tokens} if max_tokens else {}
+        llm = self.llm
+        if max_tokens and max_tokens != llm.max_tokens:
+            # OpenAI's request builder lets the instance's max_tokens win over a call's,
+            # so a one-off limit needs a shallow copy (it shares the HTTP client)
+            llm = llm.model_copy(update={"max_tokens": max_tokens})
         chunks = 0
         gen = None
         try:
-            gen = self.llm.stream_chat(list(messages), **kwargs)
+            gen = llm.stream_chat(list(messages))
             for r in gen:
                 chunks += 1
                 u = r.additional_kwargs or {}
@@ -388,7 +394,9 @@ class OpenAICompatibleRuntime(_Base):
                 gen.close()  # closes the HTTP stream if we stopped early
             usage.total_s = time.perf_counter() - t0
         if chunks == 0:  # a 200 reply that is not an SSE stream parses as zero events
-            raise self._fail("the reply to /chat/completions contained no stream data (not an OpenAI-compatible server?)")
+            raise self._fail(
+                "the reply to /chat/completions contained no stream data (not an OpenAI-compatible server?)"
+            )
 
     def close(self) -> None:
         _release_settings_llm(self.llm)

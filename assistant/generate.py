@@ -1,0 +1,133 @@
+"""The model writes the answer from a short context; the answer is then checked against it.
+
+The context is the few notice sentences the extractive answer would quote (prompt length is the
+main cost on a CPU: ~60 prompt tokens/s), with each task's number and lead units from the records.
+After generation, the answer must cite only tasks in the context, name only units those tasks
+name, and use only figures the context contains; otherwise the extractive answer is shown instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from llama_index.core.llms import ChatMessage, MessageRole
+
+from corpus import Task
+from corpus.numerals import from_chinese
+from corpus.script import Script, detect, fold, render, to_traditional
+
+from . import extractive
+from .answer import Answer
+from .lookup import cite
+from .prompts import language_rule, prompt
+
+if TYPE_CHECKING:
+    from .pipeline import Assistant, Route
+
+log = logging.getLogger(__name__)
+
+_CITATION = re.compile(r"[〔\[【(（]\s*(?:第\s*([零一二两三四五六七八九十百\d]{1,4})\s*[項项条條]|(?:task|item)\s*(\d{1,3}))\s*[〕\]】)）]",
+                       re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+CONTEXT_CHARS = 260  # ≈ 200 prompt tokens: the context is what the CPU pays for before the first token
+
+
+def build_messages(question: str, script: Script, tasks: list[Task]) -> tuple[list[ChatMessage], list[Task]]:
+    """System prompt (constant per language, so llama.cpp reuses its cached prefix) + a short user
+    prompt; also the tasks that fitted in the context budget."""
+    blocks: list[str] = []
+    used = 0
+    for rank, task in enumerate(tasks):
+        quote = "".join(extractive.best_sentences(task, question, limit=2 if rank == 0 else 1))
+        lead = "、".join(task.leads) + "牽頭" if task.leads else "未指定牽頭單位"
+        label = f"第{task.numeral}項 (Task {task.number})" if script == "en" else f"第{task.numeral}項"
+        block = f"{label} {task.title}({lead}):{quote}"
+        if blocks and used + len(block) > CONTEXT_CHARS:
+            break
+        blocks.append(block)
+        used += len(block)
+    user = prompt("answer").format(context="\n".join(blocks), question=question, language_rule=language_rule(script))
+    system = prompt("system_en" if script == "en" else "system")
+    return [ChatMessage(role=MessageRole.SYSTEM, content=system),
+            ChatMessage(role=MessageRole.USER, content=user)], tasks[: len(blocks)]
+
+
+def cited_items(text: str) -> list[int]:
+    """Task numbers cited in a model answer, in order: 〔第七項〕〔第7项〕[Task 7] (Item 7)."""
+    found = []
+    for m in _CITATION.finditer(text):
+        n = from_chinese(m.group(1)) if m.group(1) else int(m.group(2))
+        if n is not None and n not in found:
+            found.append(n)
+    return found
+
+
+def check(answer: str, question: str, tasks: list[Task], notice_units: tuple[str, ...]) -> str:
+    """'' when the answer keeps to its context; otherwise why it does not."""
+    if len(answer.strip()) < 4:
+        return "empty answer"
+    allowed = {t.number for t in tasks}
+    outside = [n for n in cited_items(answer) if n not in allowed]
+    if outside:
+        return f"cites tasks outside its context: {outside}"
+    context_units = {u for t in tasks for u in t.units}
+    folded = fold(answer)
+    invented = [u for u in notice_units if u not in context_units and fold(u) in folded]
+    if invented:
+        return f"names units its context does not: {invented}"
+    source = fold(" ".join(t.text for t in tasks) + " " + question)
+    stray = [n for n in _NUMBER.findall(folded) if n not in source and not _is_citation_number(n, allowed)]
+    if stray:
+        return f"uses figures its context does not: {stray}"
+    return ""
+
+
+def _trim_unfinished(text: str) -> str:
+    """Drop a last sentence cut off by the token limit."""
+    ends = [text.rfind(c) for c in "。！？!?〕]"] + [text.rfind(". ")]
+    end = max(ends)
+    return text[: end + 1] if 0 < end < len(text) - 1 and end >= len(text) // 3 else text
+
+
+def _is_citation_number(n: str, allowed: set[int]) -> bool:
+    return n.isdigit() and int(n) in allowed
+
+
+def generate(assistant: Assistant, question: str, script: Script, tasks: list[Task], fallback: str,
+             route: Route) -> Iterator[Answer]:
+    """Stream the model's answer as partial Answers, then the checked final one."""
+    from .llm import LLMUnavailable
+
+    messages, tasks = build_messages(question, script, tasks)
+    text = ""
+    context = tuple(t.number for t in tasks)
+    try:
+        for delta in assistant.llm.stream_chat(messages, max_tokens=assistant.cfg.llm_max_tokens):
+            text += delta
+            yield Answer(render(text, script), kind=route.kind, script=script, used_llm=True, done=False,
+                         question=question)
+    except LLMUnavailable as e:
+        log.warning("model failed, answering extractively: %s", e)
+        yield assistant._final(fallback, route, script, question, cited=route.context,
+                               notice="模型暫時無法使用,以下為原文摘錄。/ The model failed: extractive answer.")
+        return
+    text = _trim_unfinished(text.strip())
+    if script == "zh-Hant" and detect(text) == "zh-Hans":
+        text = to_traditional(text)
+    problem = check(text, question, tasks, assistant.notice.units)
+    if problem:
+        log.info("model answer rejected (%s); extractive answer instead: %r", problem, text[:200])
+        yield assistant._final(fallback, route, script, question, cited=route.context,
+                               notice="模型答案未通過核對,以下為原文摘錄。/ The model's answer failed its checks: extractive answer.")
+        return
+    cited = cited_items(text)
+    if not cited:
+        # The model answered from its context but forgot the markers: say where it came from.
+        cited = list(context)
+        text += " " + "".join(cite(n, script == "en") for n in cited)
+    yield assistant._final(text, route, script, question, cited=tuple(cited), used_llm=True)

@@ -1,0 +1,28 @@
+"""A faithful English gloss of each task (title + content keywords), shipped beside the notice in
+`corpus/tasks_en.json`. It is indexed with the Chinese text so that English questions find the
+right task; answers still quote the notice itself."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+GLOSS_PATH = Path(__file__).with_name("tasks_en.json")
+
+
+@dataclass(frozen=True)
+class EnglishGloss:
+    title: str
+    keywords: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}: {'; '.join(self.keywords)}"
+
+
+@lru_cache(maxsize=2)
+def load_gloss(path: Path = GLOSS_PATH) -> dict[int, EnglishGloss]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {int(k): EnglishGloss(v["title"], tuple(v["keywords"])) for k, v in raw.items()}

@@ -1,0 +1,193 @@
+"""The app as a user meets it: Debian chromium driven by Playwright against `python app.py`.
+
+Screenshots go to test-output/ (gitignored). The default test runs the app with `--llm none`
+(~30 s); the `llm` one starts the local model and watches an answer stream in (~1-2 min).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from corpus import load
+from tests.apphelpers import OUTPUT, AppServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium (/usr/bin/chromium) is not installed: "
+                       "apt-get install chromium (scripts/install.sh dev does this)"),
+]
+
+NOTICE = load()
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True, locale="zh-HK")
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    pg.dialogs = []  # an alert() would mean injected HTML ran
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.outside = []  # the page must not reach past this machine
+    pg.on("request", lambda r: pg.outside.append(r.url)
+          if not re.match(r"^(https?://127\.0\.0\.1[:/]|data:|blob:|about:)", r.url) else None)
+    yield pg
+    if getattr(request.node, "rep_failed", False):
+        pg.screenshot(path=str(OUTPUT / f"FAILED-{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # lets the page fixture screenshot a failure
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.when == "call" and rep.failed:
+        item.rep_failed = True
+
+
+@pytest.fixture(scope="module")
+def server(request, tmp_path_factory) -> AppServer:
+    OUTPUT.mkdir(exist_ok=True)
+    srv = AppServer(tmp_path_factory.mktemp("browser-none"), llm="none")
+    request.addfinalizer(srv.stop)
+    return srv.start(timeout=180)
+
+
+def _ask(page, question: str, answers_before: int) -> None:
+    page.fill("#question textarea", question)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#chat .message-row, #chat [data-testid=\"bot\"]').length > n "
+        "&& !document.querySelector('#chat').innerText.includes('Looking it up')",
+        arg=answers_before, timeout=60_000)
+
+
+def _bot_texts(page) -> list[str]:
+    return page.locator('#chat [data-testid="bot"]').all_inner_texts()
+
+
+def test_ask_sources_script_feedback_export_browse(server, page):
+    task = NOTICE.task(7)
+    page.goto(server.url)
+    page.wait_for_selector("#question textarea")
+
+    # 1. a civil servant's question: the answer names the three lead units, the source panel shows item 7
+    _ask(page, "第七項由哪些單位牽頭？", 0)
+    page.wait_for_selector("#chat .gdpa-sources")
+    answer = _bot_texts(page)[-1]
+    for unit in task.leads:
+        assert unit in answer, f"{unit} missing from the answer: {answer[:300]}"
+    summary = page.locator("#chat details.gdpa-src summary").last
+    assert "〔第七項〕" in summary.inner_text() and task.title in summary.inner_text()
+    summary.click()
+    body = page.locator("#chat details.gdpa-src .gdpa-src-body").last
+    body.wait_for(state="visible")
+    assert task.co[0] in body.inner_text() and task.section.title[:8] in body.inner_text()
+    page.screenshot(path=str(OUTPUT / "browser-1-answer-and-source.png"), full_page=True)
+
+    # 2. 简体: the answer and the source are converted
+    page.get_by_text("简体", exact=True).click()
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('牵头')")
+    converted = _bot_texts(page)[-1]
+    assert "牵头" in converted and "牽頭" not in converted
+    assert "〔第七项〕" in page.locator("#chat details.gdpa-src summary").last.inner_text()
+    page.screenshot(path=str(OUTPUT / "browser-2-simplified.png"), full_page=True)
+    page.get_by_text("跟隨提問 / Follow question", exact=True).click()
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('牽頭')")
+
+    # 3. thumbs up → one JSON line in the feedback file
+    page.locator('#chat button[aria-label="Like"]').last.click()
+    deadline = time.monotonic() + 10
+    while not server.feedback_records() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    records = server.feedback_records()
+    assert len(records) == 1, server.log_tail()
+    assert records[0]["vote"] == "up" and records[0]["question"] == "第七項由哪些單位牽頭？"
+    assert [c["item"] for c in records[0]["citations"]] == [7]
+
+    # 4. pasted HTML is shown as text and runs nothing
+    _ask(page, "<img src=x onerror=alert(1)>第七項由誰牽頭", 1)
+    assert "<img src=x onerror=alert(1)>" in page.locator("#chat").inner_text()
+    assert page.locator("#chat img[src='x']").count() == 0
+    # 5. a follow-up keeps the conversation
+    _ask(page, "第十八項是什麼？", 2)
+    _ask(page, "由誰牽頭？", 3)
+    last = _bot_texts(page)[-1]
+    assert NOTICE.task(18).leads[0] in last and "〔第十八項〕" in last
+    page.screenshot(path=str(OUTPUT / "browser-3-conversation.png"), full_page=True)
+
+    # 6. export the conversation as Markdown
+    with page.expect_download() as download:
+        page.click("#export")
+    md = Path(download.value.path()).read_text(encoding="utf-8")
+    assert download.value.suggested_filename.endswith(".md")
+    assert "第七項由哪些單位牽頭？" in md and "由誰牽頭？" in md and "〔第十八項〕" in md
+    assert "<img" not in md
+
+    # 7. browse: everything a unit leads or shares
+    unit = "省教育廳"
+    page.get_by_role("tab", name="瀏覽任務 / Browse tasks").click()
+    page.wait_for_selector("#browse table")
+    assert page.locator("#browse tbody tr").count() == len(NOTICE.tasks)
+    page.click("#unit-filter input")
+    page.get_by_role("option", name=unit, exact=True).click()
+    expected = [t for t in NOTICE.tasks if unit in t.units]
+    page.wait_for_function(f"document.querySelectorAll('#browse tbody tr').length === {len(expected)}")
+    text = page.locator("#browse").inner_text()
+    for t in expected:
+        assert f"〔第{t.numeral}項〕" in text and t.title in text
+    page.screenshot(path=str(OUTPUT / "browser-4-browse-by-unit.png"), full_page=True)
+
+    # 8. clear
+    page.get_by_role("tab", name="問答 / Ask").click()
+    page.click("#clear")
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+
+    assert not page.dialogs, page.dialogs
+    assert not page.outside, f"requests left the machine: {page.outside[:5]}"
+
+
+@pytest.mark.llm
+def test_answer_streams_with_local_model(page, tmp_path_factory):
+    OUTPUT.mkdir(exist_ok=True)
+    srv = AppServer(tmp_path_factory.mktemp("browser-local"), llm="local")
+    try:
+        srv.start(timeout=300)
+        page.goto(srv.url)
+        page.wait_for_selector("#question textarea")
+        page.fill("#question textarea", "港澳居民居住证在大湾区有什么便利？")
+        page.keyboard.press("Enter")
+        partials: list[str] = []
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not page.locator("#chat .gdpa-sources").count():
+            bots = _bot_texts(page)
+            if bots and "▌" in bots[-1] and (not partials or partials[-1] != bots[-1]):
+                partials.append(bots[-1])
+                if len(partials) == 2:
+                    page.screenshot(path=str(OUTPUT / "browser-llm-1-streaming.png"))
+            time.sleep(0.1)
+        page.wait_for_selector("#chat .gdpa-sources", timeout=5_000)
+        page.screenshot(path=str(OUTPUT / "browser-llm-2-final.png"), full_page=True)
+        final = _bot_texts(page)[-1]
+    finally:
+        srv.stop()
+    assert final.strip(), srv.log_tail()
+    assert "▌" not in final
+    assert partials, "no partial answer was shown while the model wrote"
+    cited = page.locator("#chat details.gdpa-src summary").all_inner_texts()
+    assert cited
