@@ -17,8 +17,9 @@ import jieba.posseg
 from corpus import Notice
 from corpus.script import fold
 from index import Hit
-from index.glossary import expand_english
-from index.segment import STOPWORDS
+from corpus.english import load_gloss
+from index.glossary import EN_TO_ZH
+from index.segment import STOPWORDS, _stem
 
 # Words that only frame a question ("what does the notice say about …"); they say nothing of scope.
 _FRAME = frozenset(
@@ -31,7 +32,11 @@ _FRAME = frozenset(
     "2024 digital".split()
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_EN_WORD = re.compile(r"[a-z][a-z\-']+")
+_EN_WORD = re.compile(r"[a-z]{2,}")
+# The places the notice names, as English speakers write them.
+_EN_PLACES = ("guangdong guangzhou shenzhen zhuhai shaoguan hong kong macao macau china chinese xinjiang tibet "
+              "xuwen qiongzhou pengcheng tianhe nanling greater bay area")
+_EN_NAME = re.compile(r"(?<=[a-z,;:] )([A-Z][a-z]{2,})(?:'s)?\b")
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,13 @@ class ScopeEvidence:
         if self.bm25 >= 8.0 or (self.bm25 >= 4.0 and self.coverage >= 0.5):
             return True
         return self.dense >= 0.86 and self.coverage >= 0.5
+
+
+@lru_cache(maxsize=1)
+def _english_vocabulary() -> frozenset[str]:
+    """English words of the shipped gloss and glossary: what an English question can be about."""
+    text = " ".join(g.text for g in load_gloss().values()) + " " + " ".join(EN_TO_ZH) + " " + _EN_PLACES
+    return frozenset(_stem(w) for w in _EN_WORD.findall(text.lower()))
 
 
 @lru_cache(maxsize=4)
@@ -74,15 +86,14 @@ def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
     vocab = _vocabulary(notice)
     folded = fold(question)
     words, places = _content_words(folded)
-    english = [w for w in _EN_WORD.findall(folded) if w not in STOPWORDS and w not in _FRAME and len(w) > 2]
-    covered = sum(w in vocab for w in words)
-    total = len(words)
-    if english:
-        # English words count as covered when the glossary maps them to the notice's terms.
-        total += len(english)
-        covered += sum(bool(expand_english(w)) for w in english)
+    english = [_stem(w) for w in _EN_WORD.findall(folded) if w not in STOPWORDS and w not in _FRAME and len(w) > 2]
+    en_vocab = _english_vocabulary()
+    covered = sum(w in vocab for w in words) + sum(w in en_vocab for w in english)
+    total = len(words) + len(english)
     # 「浙江省」「北京市」: the notice writes places without the administrative suffix (廣州, 深圳).
     foreign = [p for p in places if p not in vocab and re.sub(r"[省市区县镇]$", "", p) not in vocab]
+    # English names: a capitalised word inside the sentence that the gloss never uses (Shanghai, Paris).
+    foreign += [m.lower() for m in _EN_NAME.findall(question) if _stem(m.lower()) not in en_vocab]
     foreign += [y for y in _YEAR.findall(folded) if y not in vocab]
     return ScopeEvidence(
         dense=max((h.dense for h in hits), default=0.0),
