@@ -82,7 +82,7 @@ CSS = """
 """
 
 # System fonts only: the page must not reach for a web font host on an offline machine.
-THEME = gr.themes.Soft(font=["system-ui", "Noto Sans CJK SC", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+THEME = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
 
 
 # -- text helpers -----------------------------------------------------------------------------
@@ -282,6 +282,10 @@ class _Exports:
         atexit.register(shutil.rmtree, self.dir, True)
 
     def write(self, text: str) -> str:
+        stale = time.time() - 3600  # Gradio keeps its own copy of what it served; ours may go after an hour
+        for old in self.dir.iterdir():
+            if old.stat().st_mtime < stale:
+                shutil.rmtree(old, ignore_errors=True)
         path = self.dir / uuid.uuid4().hex / f"conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
         path.parent.mkdir()
         path.write_text(text, encoding="utf-8")
@@ -330,7 +334,10 @@ def build_app(assistant: Assistant, cfg: config.Config) -> gr.Blocks:
         shown = chat_messages(notice, turns, choice)
         user_msg = {"role": "user", "content": question_html(question)}
         waiting = {"role": "assistant", "content": "正在查找原文… / Looking it up…"}
-        yield shown + [user_msg, waiting], turns, "", gr.skip()
+        # Clear is off while an answer is written: cancelling a thread that is inside the model would wait
+        # for its next token (tens of seconds before the first one), and the answer would then bring back the
+        # cleared conversation. The question box stays usable: a question sent meanwhile runs next.
+        yield shown + [user_msg, waiting], turns, "", gr.skip(), gr.update(interactive=False)
         final = None
         try:
             for part in assistant.stream(question, _history(turns)):
@@ -338,14 +345,14 @@ def build_app(assistant: Assistant, cfg: config.Config) -> gr.Blocks:
                     final = part
                     break
                 msg = {"role": "assistant", "content": answer_html(notice, part.to_json(), choice, partial=True)}
-                yield shown + [user_msg, msg], turns, gr.skip(), gr.skip()
+                yield shown + [user_msg, msg], turns, gr.skip(), gr.skip(), gr.skip()
         except Exception:
             log.exception("chat answer failed")
             final = None
         if final is None:
             final = _apology()
         turns = turns + [{"question": question, "answer": final.to_json()}]
-        yield chat_messages(notice, turns, choice), turns, gr.skip(), _export(turns, choice)
+        yield chat_messages(notice, turns, choice), turns, gr.skip(), _export(turns, choice), gr.update(interactive=True)
 
     def _export(turns: list[dict], choice: str) -> Any:
         if not turns:
@@ -405,7 +412,8 @@ def build_app(assistant: Assistant, cfg: config.Config) -> gr.Blocks:
             with gr.Tab("問答 / Ask", id="ask"):
                 chatbot = gr.Chatbot(
                     label="對話 / Conversation", elem_id="chat", height=520, sanitize_html=True,
-                    render_markdown=True, allow_tags=False, latex_delimiters=[], buttons=["copy"],
+                    render_markdown=True, allow_tags=False, latex_delimiters=[],
+                    buttons=[],  # no copy button: it would copy the sources' HTML; the export is the clean copy
                     feedback_options=("Like", "Dislike"),
                     placeholder="請提問關於《數字廣東建設2024年工作要點》的問題。Ask about the 2024 Digital Guangdong work points.",
                 )
@@ -427,13 +435,13 @@ def build_app(assistant: Assistant, cfg: config.Config) -> gr.Blocks:
                                    elem_id="unit-filter", filterable=True)
                 table = gr.HTML(browse_html(notice, ALL_UNITS, "follow"), elem_id="browse")
 
-        chat_args = {"fn": respond, "inputs": [question, turns, script], "outputs": [chatbot, turns, question, download],
+        chat_args = {"fn": respond, "inputs": [question, turns, script], "outputs": [chatbot, turns, question, download, clear_btn],
                      "concurrency_limit": limit, "concurrency_id": "assistant", "show_progress": "minimal", **private}
-        # One event for both triggers: while an answer is pending, further submits are ignored ("once"),
-        # so a second question cannot start from a conversation state that lacks the first answer.
-        gr.on([question.submit, send.click], trigger_mode="once", **chat_args)
-        clear_btn.click(clear, None, [chatbot, turns, question, download], queue=False, **private)
-        chatbot.clear(clear, None, [chatbot, turns, question, download], queue=False, **private)
+        # One event for both triggers. "always_last": a question sent while an answer is being written is
+        # sent when that answer is done, so it starts from the conversation that includes it.
+        gr.on([question.submit, send.click], trigger_mode="always_last", **chat_args)
+        for trigger in (clear_btn.click, chatbot.clear):  # the button, and the chat's own trash icon
+            trigger(clear, None, [chatbot, turns, question, download], queue=False, **private)
         chatbot.like(on_like, [turns], None, queue=False, **private)
         script.change(rerender, [turns, script, unit], [chatbot, download, table], queue=False, **private)
         unit.change(filter_units, [unit, script], [table], queue=False, **private)
@@ -465,7 +473,15 @@ def _parser() -> argparse.ArgumentParser:
 def launch_kwargs(cfg: config.Config) -> dict:
     return {"server_name": cfg.host, "server_port": cfg.port, "share": False, "show_error": False,
             "ssr_mode": False, "theme": THEME, "css": CSS, "footer_links": ["api"], "enable_monitoring": False,
-            "mcp_server": False}
+            "mcp_server": False, "quiet": True}
+
+
+def warm_up(assistant: Assistant) -> None:
+    """One retrieval before the first user: the tokenizer dictionary and the embedder load lazily (~3 s)."""
+    try:
+        assistant.retriever.search("粵港澳大灣區數字政府")
+    except Exception:
+        log.warning("warm-up retrieval failed", exc_info=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -490,12 +506,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if assistant.llm_error:
         print(f"(model unavailable: {assistant.llm_error}; answers are extractive)", file=sys.stderr)
+    warm_up(assistant)
     demo = build_app(assistant, cfg)
     try:
-        demo.launch(**launch_kwargs(cfg))
+        demo.launch(prevent_thread_lock=True, **launch_kwargs(cfg))
     except OSError as e:
         print(f"error: could not listen on {cfg.host}:{cfg.port}: {e}", file=sys.stderr)
         return 2
+    print(f"Running on {demo.local_url} (Ctrl-C to stop)", flush=True)
+    demo.block_thread()  # until Ctrl-C, which closes the server
     return 0
 
 

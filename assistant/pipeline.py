@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ class Assistant:
         self.retriever = retriever
         self.llm = llm  # an assistant.llm runtime, or None for extractive answers only
         self.llm_error = ""
+        self._repair_lock = threading.Lock()
 
     @classmethod
     def create(cls, cfg: Config, with_llm: bool = True) -> Assistant:
@@ -160,8 +162,25 @@ class Assistant:
         text = "\n\n".join(lookup.responsibility(self.notice.tasks[n - 1], english) for n in numbers)
         return Route("lead", text, tuple(numbers))
 
+    def _search(self, query: str) -> list[Hit]:
+        """Hybrid search; if the index broke under us (folder deleted, corrupt), rebuild it once,
+        and if even that fails keep answering from BM25 alone rather than not at all."""
+        try:
+            return self.retriever.search(query)
+        except Exception as e:  # chromadb raises many types for a vanished or damaged store
+            log.warning("index unreadable (%s: %s); rebuilding", type(e).__name__, e)
+        with self._repair_lock:
+            try:
+                self.retriever = open_retriever(self.cfg, self.notice, embed_model=self.retriever.embed_model,
+                                                mode=self.retriever.mode)
+                return self.retriever.search(query)
+            except Exception as e:
+                log.error("index rebuild failed (%s: %s); answering from BM25 only", type(e).__name__, e)
+                self.retriever = HybridRetriever(self.notice, None, self.retriever.embed_model, mode="bm25")
+                return self.retriever.search(query)
+
     def _retrieval_route(self, intent: Intent, query: str, english: bool) -> Route:
-        hits = self.retriever.search(query)
+        hits = self._search(query)
         evidence = assess(self.notice, query, hits)
         if not evidence.in_scope:
             log.info("out of scope: %s", evidence)

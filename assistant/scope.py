@@ -15,9 +15,9 @@ from functools import lru_cache
 import jieba.posseg
 
 from corpus import Notice
+from corpus.english import load_gloss
 from corpus.script import fold
 from index import Hit
-from corpus.english import load_gloss
 from index.glossary import EN_TO_ZH
 from index.segment import STOPWORDS, _stem
 

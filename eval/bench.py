@@ -171,7 +171,8 @@ def bench_retrieval(cfg: Any, notice: Any, embed: Any, reps: int, questions: Seq
                        else "query embedding alone")
     plain = Figure("retrieval_naive", "retrieval: naive LlamaIndex as_retriever(top 3)", note="embeds every query")
     for _ in range(reps):
-        hybrid._embed.cache_clear()  # the assistant caches query embeddings; cold = not yet embedded
+        # the retriever caches query embeddings: cold = not yet embedded in this process
+        getattr(getattr(hybrid, "_embed", None), "cache_clear", lambda: None)()
         cold.samples += [_timed(lambda q=q: hybrid.search(q))[0] for q in questions]
         warm.samples += [_timed(lambda q=q: hybrid.search(q))[0] for q in questions]
         sparse.samples += [_timed(lambda q=q: bm25.search(q))[0] for q in questions]

@@ -50,7 +50,7 @@ def make_systems(names: Sequence[str], llm: str, cfg_overrides: dict[str, Any] |
     facts about the setup for the report)."""
     import config
     from corpus import load
-    from index import IndexUnavailable, open_retriever
+    from index import IndexUnavailable, open_collection, open_retriever
     from index.embeddings import make_embedder
 
     from . import baselines
@@ -60,6 +60,10 @@ def make_systems(names: Sequence[str], llm: str, cfg_overrides: dict[str, Any] |
     try:
         notice = load(cfg.corpus_path)
         embed = make_embedder(cfg)
+        try:
+            open_collection(cfg)
+        except IndexUnavailable as e:
+            print(f"building the index first ({e})", file=sys.stderr, flush=True)
         open_retriever(cfg, notice, embed_model=embed)  # builds the index first if it is missing or stale
     except (IndexUnavailable, OSError, ValueError) as e:
         raise SetupError(f"could not open the index: {e}") from None
@@ -199,14 +203,22 @@ def cmd_run(args: Any, command: str) -> int:
         return 2
     out_path = Path(args.out)
     started = time.perf_counter()
-    rows = run_all(systems, items, out_path, progress=not args.quiet)
+    try:
+        rows = run_all(systems, items, out_path, progress=not args.quiet)
+    except OSError as e:
+        print(f"error: cannot write {out_path}: {e.strerror or e}", file=sys.stderr)
+        return 2
     meta = {"command": command, "dataset": str(args.dataset), "results": str(out_path), "items": len(items),
             "systems": [s.name for s in systems], "skipped": skipped, "setup": setup,
             "wall_s": round(time.perf_counter() - started, 1)}
     summary = report.summarise(rows, items, meta)
     print(report.overall_table(summary))
     if args.report:
-        md, js, plots = report.write(summary, rows, Path(args.report))
+        try:
+            md, js, plots = report.write(summary, rows, Path(args.report))
+        except OSError as e:
+            print(f"error: cannot write the report {args.report}: {e.strerror or e}", file=sys.stderr)
+            return 2
         print(f"\nreport: {md}\nsummary: {js}\nplots: {', '.join(str(p) for p in plots) or '(none)'}")
     print(f"results: {out_path}")
     return 0
@@ -228,6 +240,10 @@ def cmd_report(args: Any, command: str) -> int:
             "systems": systems, "skipped": {}, "setup": {}}
     summary = report.summarise(rows, items, meta)
     print(report.overall_table(summary))
-    md, js, _ = report.write(summary, rows, Path(args.report))
+    try:
+        md, js, _ = report.write(summary, rows, Path(args.report))
+    except OSError as e:
+        print(f"error: cannot write the report {args.report}: {e.strerror or e}", file=sys.stderr)
+        return 2
     print(f"\nreport: {md}\nsummary: {js}")
     return 0

@@ -55,19 +55,20 @@ class HybridRetriever(BaseRetriever):
         self.rrf_k = rrf_k
         self.mode = mode
         self.fusion = fusion
-        self._embed_model = embed_model
+        self.embed_model = embed_model
         self._nodes: list[TextNode] = build_nodes(notice)
         self._position = {n.node_id: i for i, n in enumerate(self._nodes)}
         self._tasks = [int(n.metadata["task"]) for n in self._nodes]
         # Dense: the vectors live in Chroma; every query asks it for all nodes (there are 56).
-        self._store = ChromaVectorStore(chroma_collection=collection)
+        # mode="bm25" needs no collection: it is also the last resort when Chroma is unreadable.
+        self._store = ChromaVectorStore(chroma_collection=collection) if mode != "bm25" else None
         # Sparse: 56 short documents, indexed in memory in a few milliseconds.
         self._bm25 = bm25s.BM25()
         self._bm25.index([tokens(n.get_content()) for n in self._nodes], show_progress=False)
         self._embed = lru_cache(maxsize=1024)(self._embed_uncached)
 
     def _embed_uncached(self, query: str) -> np.ndarray:
-        return np.asarray(self._embed_model.get_query_embedding(query), dtype=np.float32)
+        return np.asarray(self.embed_model.get_query_embedding(query), dtype=np.float32)
 
     def dense_scores(self, query: str) -> np.ndarray:
         """Cosine similarity of the question to every node, from Chroma."""

@@ -1,10 +1,10 @@
 """The persistent Chroma index: built once, reused while its fingerprint matches, swapped atomically.
 
 Layout of `index_dir` (embedded mode):
-    current -> gen-<fp>        symlink, replaced atomically after a build completes
-    gen-<fp>/chroma/           the PersistentClient folder
-    gen-<fp>/manifest.json     what was built, from what, when, how long it took
-A build writes `gen-<fp>.tmp-<pid>/` and renames it only when complete, so a build killed half-way
+    current -> gen-<fp>-<ns>        symlink, replaced atomically after a build completes
+    gen-<fp>-<ns>/chroma/           the PersistentClient folder
+    gen-<fp>-<ns>/manifest.json     what was built, from what, when, how long it took
+A build writes `gen-….tmp-<pid>/` and renames it only when complete, so a build killed half-way
 leaves the previous generation in use and at most a stale temp folder (removed by the next build).
 With a Chroma server (`chroma_url`), the collection is named after the fingerprint instead.
 """
@@ -91,6 +91,16 @@ def read_manifest(cfg: Config) -> Manifest | None:
         return None
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def build(cfg: Config, notice: Notice, embed_model: Any, progress: bool = True) -> Manifest:
     """Embed every node (we pass the vectors: Chroma never embeds) and swap the new index in."""
     from tqdm import tqdm
@@ -100,8 +110,12 @@ def build(cfg: Config, notice: Notice, embed_model: Any, progress: bool = True) 
     root = Path(cfg.index_dir)
     root.mkdir(parents=True, exist_ok=True)
     for stale in root.glob("gen-*.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = root / f"gen-{fp}.tmp-{os.getpid()}"
+        if not _alive(int(stale.name.rsplit("-", 1)[-1])):  # a killed build; a live one is left alone
+            shutil.rmtree(stale, ignore_errors=True)
+    # Every build gets fresh folder names: chromadb caches clients by path within a process, so
+    # reusing a path after a rebuild could hand back a client of the deleted store.
+    generation = f"gen-{fp}-{time.time_ns()}"
+    tmp = root / f"{generation}.tmp-{os.getpid()}"
     tmp.mkdir()
 
     nodes: list[TextNode] = build_nodes(notice)
@@ -140,9 +154,7 @@ def build(cfg: Config, notice: Notice, embed_model: Any, progress: bool = True) 
     (tmp / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=1), encoding="utf-8")
     del client, collection
 
-    final = root / f"gen-{fp}"
-    if final.exists():
-        shutil.rmtree(final)
+    final = root / generation
     os.rename(tmp, final)
     link_tmp = root / f"current.tmp-{os.getpid()}"
     if link_tmp.is_symlink() or link_tmp.exists():

@@ -216,7 +216,7 @@ def test_failures_become_a_short_apology(tmp_path):
     cfg = config.load(feedback_path=tmp_path / "fb.jsonl", llm="none")
     demo = app.build_app(_BrokenAssistant(), cfg)
     # the chat handler: its last output is an apology turn, nothing of the exception
-    *_, (messages, turns, _, _) = list(_handler(demo, "respond")("第七項由誰牽頭？", [], "follow"))
+    *_, (messages, turns, *_) = list(_handler(demo, "respond")("第七項由誰牽頭？", [], "follow"))
     shown = json.dumps(messages, ensure_ascii=False)
     assert app._esc(app.APOLOGY.split(",")[0]) in shown
     assert "secret" not in shown and "Traceback" not in shown and "llm_ctx" not in shown

@@ -6,13 +6,16 @@ Screenshots go to test-output/ (gitignored). The default test runs the app with 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from corpus import load
+from corpus.script import detect
 from tests.apphelpers import OUTPUT, AppServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,7 +41,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True, locale="zh-HK")
+    OUTPUT.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     pg.dialogs = []  # an alert() would mean injected HTML ran
@@ -47,17 +51,19 @@ def page(browser, request):
     pg.on("request", lambda r: pg.outside.append(r.url)
           if not re.match(r"^(https?://127\.0\.0\.1[:/]|data:|blob:|about:)", r.url) else None)
     yield pg
-    if getattr(request.node, "rep_failed", False):
-        pg.screenshot(path=str(OUTPUT / f"FAILED-{request.node.name}.png"), full_page=True)
     context.close()
 
 
-@pytest.hookimpl(tryfirst=True, hookwrapper=True)
-def pytest_runtest_makereport(item, call):  # lets the page fixture screenshot a failure
-    outcome = yield
-    rep = outcome.get_result()
-    if rep.when == "call" and rep.failed:
-        item.rep_failed = True
+@contextlib.contextmanager
+def _screenshot_on_failure(page, name: str, server: AppServer | None = None) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(OUTPUT / f"FAILED-{name}.png"), full_page=True)
+        if server is not None:
+            print(f"--- app log ---\n{server.log_tail()}")
+        raise
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +78,10 @@ def _ask(page, question: str, answers_before: int) -> None:
     page.fill("#question textarea", question)
     page.keyboard.press("Enter")
     page.wait_for_function(
-        "n => document.querySelectorAll('#chat .message-row, #chat [data-testid=\"bot\"]').length > n "
-        "&& !document.querySelector('#chat').innerText.includes('Looking it up')",
+        """n => { const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+                  if (bots.length <= n) return false;
+                  const last = bots[bots.length - 1].innerText;
+                  return !last.includes('Looking it up') && !last.includes('▌'); }""",
         arg=answers_before, timeout=60_000)
 
 
@@ -82,6 +90,11 @@ def _bot_texts(page) -> list[str]:
 
 
 def test_ask_sources_script_feedback_export_browse(server, page):
+    with _screenshot_on_failure(page, "ask-sources-script", server):
+        _chat_journey(server, page)
+
+
+def _chat_journey(server: AppServer, page) -> None:
     task = NOTICE.task(7)
     page.goto(server.url)
     page.wait_for_selector("#question textarea")
@@ -163,11 +176,11 @@ def test_ask_sources_script_feedback_export_browse(server, page):
 
 
 @pytest.mark.llm
-def test_answer_streams_with_local_model(page, tmp_path_factory):
-    OUTPUT.mkdir(exist_ok=True)
+def test_answer_streams_with_local_model(page, request, tmp_path_factory):
     srv = AppServer(tmp_path_factory.mktemp("browser-local"), llm="local")
-    try:
-        srv.start(timeout=300)
+    request.addfinalizer(srv.stop)
+    srv.start(timeout=300)
+    with _screenshot_on_failure(page, "llm-stream", srv):
         page.goto(srv.url)
         page.wait_for_selector("#question textarea")
         page.fill("#question textarea", "港澳居民居住证在大湾区有什么便利？")
@@ -184,10 +197,10 @@ def test_answer_streams_with_local_model(page, tmp_path_factory):
         page.wait_for_selector("#chat .gdpa-sources", timeout=5_000)
         page.screenshot(path=str(OUTPUT / "browser-llm-2-final.png"), full_page=True)
         final = _bot_texts(page)[-1]
-    finally:
-        srv.stop()
-    assert final.strip(), srv.log_tail()
-    assert "▌" not in final
-    assert partials, "no partial answer was shown while the model wrote"
-    cited = page.locator("#chat details.gdpa-src summary").all_inner_texts()
-    assert cited
+        assert final.strip()
+        assert "▌" not in final
+        assert partials, "no partial answer was shown while the model wrote"
+        assert detect(final) == "zh-Hans", final  # a Simplified question is answered in Simplified
+        cited = page.locator("#chat details.gdpa-src summary").all_inner_texts()
+        assert cited
+        assert not page.outside, f"requests left the machine: {page.outside[:5]}"
