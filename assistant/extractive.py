@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from corpus import Task
+from corpus import Notice, Task
 from index.glossary import expand_english
 from index.segment import tokens
 
@@ -40,7 +40,7 @@ def answer(tasks: list[Task], question: str, english: bool) -> str:
     """One paragraph per task: heading, its best-matching sentences quoted, its responsibility."""
     parts = []
     for rank, task in enumerate(tasks):
-        quote = "".join(best_sentences(task, question, limit=2 if rank == 0 else 1))
+        quote = "".join(best_sentences(task, question, limit=3 if rank == 0 else 1))
         lead = "、".join(task.leads) if task.leads else ""
         if english:
             who = f"lead: {lead}" if lead else "no lead unit named"
@@ -49,3 +49,14 @@ def answer(tasks: list[Task], question: str, english: bool) -> str:
             who = f"{lead}牽頭" if lead else "未指定牽頭單位"
             parts.append(f"根據{task_heading(task, False)}:{quote}({who}){cite(task.number, False)}")
     return "\n\n".join(parts)
+
+
+def header_answer(notice: Notice, question: str, english: bool) -> str:
+    """A question about the notice's opening (why it was written, what it implements): quote the
+    cover note and preamble sentences that match it best, with issuer and date."""
+    q = set(tokens(question + " " + expand_english(question)))
+    pool = [s.strip() for s in _SENTENCE.findall(notice.preamble + notice.cover_note) if s.strip()]
+    best = max(pool, key=lambda s: sum(len(w) for w in q & set(tokens(s))))
+    if english:
+        return f"The notice 《{notice.title}》 ({notice.issuer}, {notice.date}) opens: 「{best}」"
+    return f"《{notice.title}》({notice.issuer},{notice.date})開頭寫道:「{best}」"

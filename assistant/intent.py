@@ -34,18 +34,25 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
 
 _LEAD = re.compile(r"牵头|主责|主管|谁负责|谁来负责|由谁|哪个部门|哪些部门|哪个单位|哪些单位|谁管|负责单位|责任单位|"
                    r"\blead|\bled by|in charge|responsible|who\b|which (?:department|unit|agenc|bod|office)")
-_CO = re.compile(r"配合|参与|协同|协办|分工负责|按职责|共同负责|负责单位|责任单位|co-?responsible|co-?own|share|"
+_CO = re.compile(r"配合|参与|协办|协助|分工负责|按职责|共同负责|负责单位|责任单位|co-?responsible|co-?own|share|"
                  r"involved|support|participat|partner|other unit|also responsible")
 _COUNT = re.compile(r"多少|几项|几个|几条|数量|总共|一共|共有|how many|number of|count")
 _UNIT_TASKS = re.compile(r"哪些|什么|几项|多少|哪几|清单|列出|全部|所有|负责的|牵头的|参与的|"
                          r"which tasks|what tasks|which items|what does|what do|list|tasks|how many|everything")
-_NO_LEAD = re.compile(r"(?:没有|无|未|不设|没)\S{0,4}牵头|牵头单位\S{0,3}(?:空|缺)|no lead|without (?:a )?lead|not led|no leading")
+_NO_LEAD = re.compile(r"(?:没有|无|未|不设|没)\S{0,4}牵头|牵头单位\S{0,3}(?:空|缺)|"
+                      r"\b(?:no|not|without|lack|lacks|lacking|don't|doesn't)\b[^.?!]{0,24}\blead|not led")
 _ISSUER = re.compile(r"谁(?:发布|印发|发的|制定|出台)|哪个(?:部门|单位|机关)(?:发布|印发|发的|制定|出台)|发文(?:单位|机关)|"
                      r"发布(?:单位|机关|部门)|印发(?:单位|机关)|\bissu|\bpublish|who (?:wrote|released)")
 _DATE = re.compile(r"什么时候|何时|哪天|哪一天|日期|几月|哪年哪月|\bwhen\b|\bdate\b")
 _ADDRESSEES = re.compile(r"发给|印发给|下发给|送达|主送|发送给|addressed|sent to")
-_TOTALS = re.compile(r"(?:多少|几)(?:项|个|条)?(?:任务|工作|要点|部分|方面|大项)|how many (?:tasks|items|sections|parts)")
-_DOC_WORDS = re.compile(r"通知|文件|要点|工作要点|本文|这份|该文|notice|document|work points|this plan")
+_TOTALS = re.compile(r"(?<!第)(?:多少|几)(?:项|个|条)?(?:任务|工作|要点|部分|方面|大项)|how many (?:tasks|items|sections|parts)")
+_WHICH_SECTION = re.compile(r"哪(?:一|个)?(?:部分|章|大类|板块)|第几部分|属于哪|which (?:section|part|chapter)|what section|in which section")
+_DESCRIBE = re.compile(r"是什么|什么是|讲什么|讲的是|内容|介绍|what is|what's|what does|about\b|describe")
+# 「哪些任務提到人工智能？」: every task whose text contains the term (a complete list, not top-k).
+_MENTION = re.compile(r"(?:哪些|哪几|哪幾|几项|多少项)\S{0,6}?(?:任务|项|工作|要点)?\S{0,4}?"
+                      r"(?:提到|提及|涉及|包含|写到|写了|出现|谈到|讲到|关于|有关)\s*[「“\"']?([^「」“”\"'?？。]{2,20}?)[」”\"']?"
+                      r"\s*(?:的)?\s*(?:任务|内容|工作)?\s*[?？。]?$")
+_DOC_WORDS = re.compile(r"通知|文件|要点|工作要点|本文|这份|该文|印发|发布|发文|notice|document|work points|this plan|issued|published")
 
 
 @dataclass
@@ -63,6 +70,9 @@ class Intent:
     wants_addressees: bool = False
     wants_totals: bool = False
     title_tasks: list[int] = field(default_factory=list)  # tasks whose title the question quotes
+    wants_section_of: bool = False  # which section a task is in
+    wants_description: bool = False  # what a task is about
+    mention: str = ""  # a term whose every occurrence in the tasks is asked for
 
 
 def _numbers(patterns: list[re.Pattern[str]], text: str) -> list[int]:
@@ -139,9 +149,16 @@ def parse_intent(notice: Notice, question: str) -> Intent:
     intent.wants_count = bool(_COUNT.search(q))
     intent.wants_no_lead = bool(_NO_LEAD.search(q))
     intent.wants_unit_tasks = bool(intent.units) and not intent.tasks and bool(_UNIT_TASKS.search(q))
-    doc = bool(_DOC_WORDS.search(q)) or not (intent.tasks or intent.units or intent.title_tasks)
-    intent.wants_issuer = doc and bool(_ISSUER.search(q))
-    intent.wants_date = doc and bool(_DATE.search(q)) and not intent.tasks
+    about_doc = bool(_DOC_WORDS.search(q))
+    bare = not (intent.tasks or intent.units or intent.title_tasks)
+    intent.wants_issuer = (about_doc or bare) and bool(_ISSUER.search(q))
+    # 「什麼時候」 alone may ask about a task's deadline (「到2024年底」): only the document's date when
+    # the question is about the document.
+    intent.wants_date = about_doc and bool(_DATE.search(q)) and not intent.tasks
     intent.wants_addressees = bool(_ADDRESSEES.search(q))
     intent.wants_totals = bool(_TOTALS.search(q)) and not intent.units and not intent.sections
+    intent.wants_section_of = bool(_WHICH_SECTION.search(q))
+    intent.wants_description = bool(_DESCRIBE.search(q))
+    if (m := _MENTION.search(q)) and not intent.tasks:
+        intent.mention = m.group(1).strip()
     return intent

@@ -32,27 +32,30 @@ def _join(units: tuple[str, ...] | list[str], english: bool) -> str:
 
 def task_heading(task: Task, english: bool) -> str:
     if english:
-        return f"Task {task.number} {task.label} 「{task.title}」 (section {task.section.numeral}、{task.section.title})"
+        return (f"Task {task.number} {task.label} 「{task.title}」 "
+                f"(section {task.section.number}, {task.section.numeral}、{task.section.title})")
     return f"第{task.numeral}項「{task.title}」(屬「{task.section.numeral}、{task.section.title}」)"
 
 
-def responsibility(task: Task, english: bool) -> str:
+def responsibility(task: Task, english: bool, heading: bool = True) -> str:
     """Who leads and who shares one task, exactly as the records say, with the original wording."""
     more = " and other relevant units" if english else "等有關單位"
     if english:
+        subject = task_heading(task, True) if heading else "It"
         if task.leads:
-            s = f"{task_heading(task, True)} is led by {_join(task.leads, True)}."
+            s = f"{subject} is led by {_join(task.leads, True)}."
             if task.co:
                 s += f" Co-responsible (按職責分工負責): {_join(task.co, True)}{more if task.open_ended else ''}."
         else:
-            s = (f"{task_heading(task, True)} names no lead unit (no 牽頭); it is shared by "
+            s = (f"{subject} names no lead unit (no 牽頭); it is shared by "
                  f"{_join(task.co, True)}{more if task.open_ended else ''}, each according to its duties.")
         return f"{s} Original: 「({task.responsibility})」 {cite(task.number, True)}"
+    subject = task_heading(task, False) if heading else "本項"
     if task.leads:
-        s = f"{task_heading(task, False)}由{_join(task.leads, False)}牽頭"
+        s = f"{subject}由{_join(task.leads, False)}牽頭"
         s += f";{_join(task.co, False)}{more if task.open_ended else ''}按職責分工負責。" if task.co else "。"
     else:
-        s = (f"{task_heading(task, False)}沒有指定牽頭單位,由{_join(task.co, False)}"
+        s = (f"{subject}沒有指定牽頭單位,由{_join(task.co, False)}"
              f"{more if task.open_ended else ''}按職責分工負責。")
     return f"{s}原文:「({task.responsibility})」{cite(task.number, False)}"
 
@@ -62,14 +65,28 @@ def describe_task(task: Task, english: bool) -> str:
     sentences = [s for s in task.body.split("。") if s.strip()]
     summary = "。".join(sentences[1:3]) + "。" if len(sentences) > 1 else ""
     if english:
-        return f"{task_heading(task, True)}: 「{summary}」 {responsibility(task, True)}"
-    return f"{task_heading(task, False)}:{summary}{responsibility(task, False)}"
+        return f"{task_heading(task, True)}: 「{summary}」 {responsibility(task, True, heading=False)}"
+    return f"{task_heading(task, False)}:{summary}{responsibility(task, False, heading=False)}"
 
 
-def unit_tasks(notice: Notice, unit: str, english: bool, leads_only: bool, count: bool) -> Reply:
-    """Every task the unit leads and, unless only leads were asked, every task it shares."""
+def unit_tasks(notice: Notice, unit: str, english: bool, leads_only: bool, count: bool,
+               co_only: bool = False) -> Reply:
+    """Every task the unit leads and, unless only leads were asked, every task it shares
+    (only those it shares when that is what was asked)."""
     led = [t for t in notice.tasks if unit in t.leads]
     shared = [t for t in notice.tasks if unit in t.co]
+    if co_only:
+        name = unit_name(unit, english)
+        sep = "; " if english else ";"
+        listing = sep.join(f"{t.label}{t.title} {cite(t.number, english)}" for t in shared)
+        if english:
+            text = f"{name} is co-responsible (按職責分工負責) for {len(shared)} task{'s' if len(shared) != 1 else ''}"
+            text += f": {listing}." if shared else "."
+            text += f" (It leads {len(led)}.)"
+        else:
+            text = f"{name}按職責分工負責{len(shared)}項任務" + (f":{listing}。" if shared else "。")
+            text += f"(另牽頭{len(led)}項。)"
+        return text, [t.number for t in shared]
 
     def items(tasks: list[Task]) -> str:
         sep = "; " if english else ";"
@@ -89,15 +106,25 @@ def unit_tasks(notice: Notice, unit: str, english: bool, leads_only: bool, count
         elif shared:
             parts.append(f"此外還按職責分工負責{len(shared)}項任務。")
     cited = led + ([] if leads_only else shared)
+    both = len(led) + len(shared)
     if count and english:
-        parts.insert(0, f"In total: {len(led)} led" + ("" if leads_only else f", {len(shared)} shared") + ".")
+        parts.insert(0, f"In total: {len(led)} led" + ("" if leads_only else f", {len(shared)} shared ({both} tasks in all)") + ".")
     elif count:
-        parts.insert(0, f"合計:牽頭{len(led)}項" + ("" if leads_only else f",按職責分工負責{len(shared)}項") + "。")
+        parts.insert(0, f"合計:牽頭{len(led)}項" + ("" if leads_only else f",按職責分工負責{len(shared)}項,共涉及{both}項") + "。")
     return " ".join(parts) if english else "".join(parts), [t.number for t in cited]
 
 
-def tasks_without_lead(notice: Notice, english: bool) -> Reply:
-    tasks = [t for t in notice.tasks if not t.leads]
+def tasks_without_lead(notice: Notice, english: bool, sections: list[Section] | None = None) -> Reply:
+    tasks = [t for t in notice.tasks if not t.leads and (not sections or t.section in sections)]
+    if sections:
+        names = "、".join(f"{s.numeral}、{s.title}" for s in sections)
+        if english:
+            listing = "; ".join(f"{t.label}{t.title} {cite(t.number, True)}" for t in tasks)
+            return (f"In section {names}, {len(tasks)} task(s) name no lead unit" + (f": {listing}." if tasks else "."),
+                    [t.number for t in tasks])
+        listing = ";".join(f"{t.label}{t.title}{cite(t.number, False)}" for t in tasks)
+        return (f"「{names}」中有{len(tasks)}項任務沒有指定牽頭單位" + (f":{listing}。" if tasks else "。"),
+                [t.number for t in tasks])
     if english:
         listing = "; ".join(f"{t.label}{t.title} {cite(t.number, True)}" for t in tasks)
         text = f"{len(tasks)} of the {len(notice.tasks)} tasks name no lead unit (no 牽頭): {listing}."
@@ -111,7 +138,7 @@ def section_tasks(notice: Notice, section: Section, english: bool) -> Reply:
     tasks = notice.tasks_in(section)
     if english:
         listing = "; ".join(f"{t.label}{t.title} {cite(t.number, True)}" for t in tasks)
-        text = f"Section {section.numeral} 「{section.title}」 has {len(tasks)} tasks: {listing}."
+        text = f"Section {section.number} ({section.numeral}) 「{section.title}」 has {len(tasks)} tasks: {listing}."
     else:
         listing = ";".join(f"{t.label}{t.title}{cite(t.number, False)}" for t in tasks)
         text = f"第{section.numeral}部分「{section.numeral}、{section.title}」共{len(tasks)}項任務:{listing}。"
@@ -159,3 +186,16 @@ def out_of_range(notice: Notice, numbers: list[int], english: bool, what: str = 
                 else f"本通知只有{n_sections}個部分(一至{to_chinese(n_sections)}),沒有第{bad}部分。")
     return (f"The notice has tasks 1–{n_tasks} ((一)…({to_chinese(n_tasks)})) only; there is no task {bad}." if english
             else f"本通知只有{n_tasks}項任務((一)至({to_chinese(n_tasks)})),沒有你問的第{bad}項。")
+
+
+def tasks_mentioning(notice: Notice, term: str, english: bool) -> Reply:
+    """Every task whose text contains the term (script-folded): a complete list, from the records."""
+    from corpus.script import fold
+
+    key = fold(term)
+    tasks = [t for t in notice.tasks if key in fold(t.text)]
+    sep = "; " if english else ";"
+    listing = sep.join(f"{t.label}{t.title} {cite(t.number, english)}" for t in tasks)
+    if english:
+        return f"{len(tasks)} task(s) mention 「{term}」: {listing}.", [t.number for t in tasks]
+    return f"共有{len(tasks)}項任務提到「{term}」:{listing}。", [t.number for t in tasks]

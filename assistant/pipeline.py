@@ -21,10 +21,10 @@ from index import Hit, HybridRetriever, open_retriever
 
 from . import extractive, lookup
 from .answer import Answer, Citation
-from .followup import standalone
+from .followup import needs_context, standalone, without_referents
 from .intent import Intent, parse_intent
 from .prompts import refusal_text
-from .scope import assess
+from .scope import assess, content_words, foreign_terms
 from .validate import InvalidQuestion, clean_question
 
 log = logging.getLogger(__name__)
@@ -89,10 +89,10 @@ class Assistant:
         except InvalidQuestion as e:
             yield Answer(str(e), refused=True, kind="invalid", script="zh-Hant")
             return
-        previous = [u for u, _ in (history or []) if isinstance(u, str) and u.strip()]
-        script = self._script(text, previous)
-        query = standalone(self.notice, text, previous[-3:])
-        route = self.route(query)
+        turns = [(u, a if isinstance(a, str) else "") for u, a in (history or [])
+                 if isinstance(u, str) and u.strip()][-3:]
+        script = self._script(text, [u for u, _ in turns])
+        query, route = self._resolve(text, turns)
         english = script == "en"
         if route.kind == "out_of_scope":
             yield self._final(refusal_text(script), route, script, query)
@@ -112,8 +112,24 @@ class Assistant:
 
     # -- routing ----------------------------------------------------------------------------
 
+    def _resolve(self, text: str, turns: History) -> tuple[str, Route]:
+        """The question to answer and its route. A follow-up is condensed with the history when it
+        points back or names nothing, and also when, asked alone, it would be out of scope."""
+        if not turns:
+            return text, self.route(text)
+        condensed = standalone(self.notice, text, turns)
+        if condensed == text:
+            return text, self.route(text)
+        if needs_context(self.notice, text):
+            return condensed, self.route(condensed)
+        alone = self.route(text)
+        return (condensed, self.route(condensed)) if alone.kind == "out_of_scope" else (text, alone)
+
     def route(self, query: str) -> Route:
         english = detect(query) == "en"
+        if foreign_terms(self.notice, query):
+            # 「浙江省…」「2025年…」: the same kind of plan, for a place or year this notice is not about.
+            return Route("out_of_scope", refused=True)
         intent = parse_intent(self.notice, query)
         n_tasks, n_sections = len(self.notice.tasks), len(self.notice.sections)
         bad = [n for n in intent.tasks if not 1 <= n <= n_tasks]
@@ -121,24 +137,30 @@ class Assistant:
             return Route("invalid", lookup.out_of_range(self.notice, bad, english), refused=True)
         if intent.tasks:
             return self._task_route(intent, query, english)
+        bad = [n for n in intent.sections if not 1 <= n <= n_sections]
+        if bad:
+            return Route("invalid", lookup.out_of_range(self.notice, bad, english, "section"), refused=True)
+        sections = [self.notice.sections[n - 1] for n in intent.sections]
         if intent.wants_no_lead:
-            text, cited = lookup.tasks_without_lead(self.notice, english)
+            text, cited = lookup.tasks_without_lead(self.notice, english, sections)
             return Route("no_lead", text, tuple(cited))
         if intent.wants_unit_tasks:
             texts, cited = [], []
             leads_only = intent.wants_lead and not intent.wants_co
+            co_only = intent.wants_co and not intent.wants_lead and not intent.wants_count
             for unit in intent.units:
-                t, c = lookup.unit_tasks(self.notice, unit, english, leads_only, intent.wants_count)
+                t, c = lookup.unit_tasks(self.notice, unit, english, leads_only, intent.wants_count, co_only)
                 texts.append(t)
                 cited += c
             return Route("unit_tasks", "\n\n".join(texts), tuple(dict.fromkeys(cited)))
-        if intent.sections:
-            bad = [n for n in intent.sections if not 1 <= n <= n_sections]
-            if bad:
-                return Route("invalid", lookup.out_of_range(self.notice, bad, english, "section"), refused=True)
+        if intent.mention:
+            text, cited = lookup.tasks_mentioning(self.notice, intent.mention, english)
+            if cited:
+                return Route("mentions", text, tuple(cited))
+        if sections:
             texts, cited = [], []
-            for n in intent.sections:
-                t, c = lookup.section_tasks(self.notice, self.notice.sections[n - 1], english)
+            for section in sections:
+                t, c = lookup.section_tasks(self.notice, section, english)
                 texts.append(t)
                 cited += c
             return Route("section", "\n\n".join(texts), tuple(cited))
@@ -147,20 +169,31 @@ class Assistant:
                 self.notice, english, intent.wants_issuer, intent.wants_date, intent.wants_addressees,
                 intent.wants_totals))
         if intent.title_tasks and (intent.wants_lead or intent.wants_co):
-            return self._responsibility_route(intent.title_tasks, english)
+            return self._responsibility_route(intent.title_tasks, english, query, intent)
         return self._retrieval_route(intent, query, english)
 
     def _task_route(self, intent: Intent, query: str, english: bool) -> Route:
         if intent.wants_lead or intent.wants_co:
-            return self._responsibility_route(intent.tasks, english)
+            return self._responsibility_route(intent.tasks, english, query, intent)
+        if not intent.wants_section_of and content_words(without_referents(self.notice, query)):
+            # 「第二十一項對中文語料有什麼安排？」: a question about part of a task → its best sentences.
+            return Route("retrieval", context=tuple(intent.tasks[:3]))
         tasks = [self.notice.tasks[n - 1] for n in intent.tasks]
-        sep = "\n\n"
-        text = sep.join(lookup.describe_task(t, english) for t in tasks)
+        text = "\n\n".join(lookup.describe_task(t, english) for t in tasks)
         return Route("task", text, tuple(intent.tasks))
 
-    def _responsibility_route(self, numbers: list[int], english: bool) -> Route:
-        text = "\n\n".join(lookup.responsibility(self.notice.tasks[n - 1], english) for n in numbers)
-        return Route("lead", text, tuple(numbers))
+    def _responsibility_route(self, numbers: list[int], english: bool, query: str, intent: Intent) -> Route:
+        """Who leads; and when the question also asks what the task is (「智慧全運是什麼？由誰牽頭？」)
+        or asks about a detail of it, the matching sentences too."""
+        tasks = [self.notice.tasks[n - 1] for n in numbers]
+        if intent.wants_description or intent.wants_section_of:
+            return Route("lead", "\n\n".join(lookup.describe_task(t, english) for t in tasks), tuple(numbers))
+        parts = []
+        detail = content_words(without_referents(self.notice, query))
+        for t in tasks:
+            quote = "".join(extractive.best_sentences(t, query, limit=1)) if detail else ""
+            parts.append(lookup.responsibility(t, english) + (f"\n「{quote}」" if quote else ""))
+        return Route("lead", "\n\n".join(parts), tuple(numbers))
 
     def _search(self, query: str) -> list[Hit]:
         """Hybrid search; if the index broke under us (folder deleted, corrupt), rebuild it once,
@@ -187,9 +220,13 @@ class Assistant:
             return Route("out_of_scope", refused=True)
         task_hits = [h for h in hits if h.task > 0]
         if hits[0].task == 0:
-            return Route("document", lookup.document_facts(self.notice, english, False, False, False, False))
+            return Route("document", extractive.header_answer(self.notice, query, english))
         if intent.wants_lead or intent.wants_co:
-            return self._responsibility_route(intent.title_tasks or [task_hits[0].task], english)
+            return self._responsibility_route(intent.title_tasks or [task_hits[0].task], english, query, intent)
+        if intent.wants_section_of:
+            # 「數據要素相關的任務集中在第幾部分？」: the section of the best-matching task, listed.
+            text, cited = lookup.section_tasks(self.notice, self.notice.tasks[task_hits[0].task - 1].section, english)
+            return Route("section", text, tuple(cited))
         return Route("retrieval", context=tuple(h.task for h in _context_hits(task_hits)))
 
     # -- helpers ----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ _FRAME = frozenset(
     "通知 文件 要点 工作 任务 内容 规定 提到 提出 提及 说 讲 介绍 具体 主要 措施 部署 目标 方面 情况 政策 "
     "广东 数字广东 广东省 省 这份 本 该 里 中 时候 怎么 怎样 如何 为什么 是否 可以 能否 有没有 哪里 哪儿 "
     "谁 牵头 负责 单位 部门 一下 什么样 几 多少 有 没有 会 要 能 吗 呢 项 条 第 一共 总共 请问 告诉 我 我们 你 "
+    "第几 几项 哪几项 哪一项 哪项 一项 部分 哪部分 章节 属于 相关 安排 今年 哪些 "
     "notice document plan say says said mention mentions mentioned about tell please does do did what which who "
     "how many much when where why guangdong task tasks item items there any their its this that these those will "
     "would could should can provincial province government department lead leads led responsible work points "
@@ -82,22 +83,38 @@ def _content_words(folded: str) -> tuple[list[str], list[str]]:
     return words, places
 
 
-def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
-    vocab = _vocabulary(notice)
-    folded = fold(question)
-    words, places = _content_words(folded)
-    english = [_stem(w) for w in _EN_WORD.findall(folded) if w not in STOPWORDS and w not in _FRAME and len(w) > 2]
-    en_vocab = _english_vocabulary()
-    covered = sum(w in vocab for w in words) + sum(w in en_vocab for w in english)
-    total = len(words) + len(english)
+def foreign_terms(notice: Notice, question: str) -> list[str]:
+    """Places and years the question names that the notice never mentions."""
+    vocab, en_vocab, folded = _vocabulary(notice), _english_vocabulary(), fold(question)
+    _, places = _content_words(folded)
     # 「浙江省」「北京市」: the notice writes places without the administrative suffix (廣州, 深圳).
     foreign = [p for p in places if p not in vocab and re.sub(r"[省市区县镇]$", "", p) not in vocab]
     # English names: a capitalised word inside the sentence that the gloss never uses (Shanghai, Paris).
     foreign += [m.lower() for m in _EN_NAME.findall(question) if _stem(m.lower()) not in en_vocab]
     foreign += [y for y in _YEAR.findall(folded) if y not in vocab]
+    return list(dict.fromkeys(foreign))
+
+
+def content_words(question: str) -> list[str]:
+    """The words that say what a question is about (not how it asks): Chinese and English."""
+    folded = fold(question)
+    words, _ = _content_words(folded)
+    english = [w for w in _EN_WORD.findall(folded) if w not in STOPWORDS and w not in _FRAME and len(w) > 2]
+    return words + english
+
+
+def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
+    vocab = _vocabulary(notice)
+    folded = fold(question)
+    words, _places = _content_words(folded)
+    english = [_stem(w) for w in _EN_WORD.findall(folded) if w not in STOPWORDS and w not in _FRAME and len(w) > 2]
+    en_vocab = _english_vocabulary()
+    covered = sum(w in vocab for w in words) + sum(w in en_vocab for w in english)
+    total = len(words) + len(english)
+    foreign = foreign_terms(notice, question)
     return ScopeEvidence(
         dense=max((h.dense for h in hits), default=0.0),
         bm25=max((h.bm25 for h in hits), default=0.0),
         coverage=covered / total if total else 1.0,
-        foreign=tuple(dict.fromkeys(foreign)),
+        foreign=tuple(foreign),
     )
