@@ -7,6 +7,7 @@ answer cannot be trusted.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from corpus import Notice, Task
 from index.glossary import expand_english
@@ -21,11 +22,19 @@ def sentences(task: Task) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(task.body) if s.strip()]
 
 
-def best_sentences(task: Task, question: str, limit: int) -> list[str]:
-    """Up to `limit` sentences of the task (after its title) that share the most words with the
-    question, in their original order; the opening sentence after the title when none match."""
-    q = set(tokens(question + " " + expand_english(question)))
+Scorer = Callable[[str, list[str]], list[float]]
+
+
+def best_sentences(task: Task, question: str, limit: int, scorer: Scorer | None = None) -> list[str]:
+    """Up to `limit` sentences of the task (after its title) that best match the question, in their
+    original order: by shared words, or by `scorer` (embedding similarity) when one is given —
+    used for English questions, which share no words with the Chinese text."""
     body = sentences(task)[1:] or sentences(task)
+    if scorer is not None:
+        sims = scorer(question, body)
+        ranked = sorted(range(len(body)), key=lambda i: -sims[i])[:limit]
+        return [body[i] for i in sorted(ranked)]
+    q = set(tokens(question + " " + expand_english(question)))
     scored = []
     for pos, s in enumerate(body):
         overlap = q & set(tokens(s))
@@ -36,11 +45,11 @@ def best_sentences(task: Task, question: str, limit: int) -> list[str]:
     return [s for _, _, s in sorted(best, key=lambda x: x[1])]
 
 
-def answer(tasks: list[Task], question: str, english: bool) -> str:
+def answer(tasks: list[Task], question: str, english: bool, scorer: Scorer | None = None) -> str:
     """One paragraph per task: heading, its best-matching sentences quoted, its responsibility."""
     parts = []
     for rank, task in enumerate(tasks):
-        quote = "".join(best_sentences(task, question, limit=3 if rank == 0 else 1))
+        quote = "".join(best_sentences(task, question, limit=3 if rank == 0 else 1, scorer=scorer))
         lead = "、".join(task.leads) if task.leads else ""
         if english:
             who = f"lead: {lead}" if lead else "no lead unit named"

@@ -37,13 +37,14 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 CONTEXT_CHARS = 260  # ≈ 200 prompt tokens: the context is what the CPU pays for before the first token
 
 
-def build_messages(question: str, script: Script, tasks: list[Task]) -> tuple[list[ChatMessage], list[Task]]:
+def build_messages(question: str, script: Script, tasks: list[Task],
+                   scorer: extractive.Scorer | None = None) -> tuple[list[ChatMessage], list[Task]]:
     """System prompt (constant per language, so llama.cpp reuses its cached prefix) + a short user
     prompt; also the tasks that fitted in the context budget."""
     blocks: list[str] = []
     used = 0
     for rank, task in enumerate(tasks):
-        quote = "".join(extractive.best_sentences(task, question, limit=2 if rank == 0 else 1))
+        quote = "".join(extractive.best_sentences(task, question, limit=2 if rank == 0 else 1, scorer=scorer))
         lead = "、".join(task.leads) + "牽頭" if task.leads else "未指定牽頭單位"
         label = f"第{task.numeral}項 (Task {task.number})" if script == "en" else f"第{task.numeral}項"
         block = f"{label} {task.title}({lead}):{quote}"
@@ -99,11 +100,11 @@ def _is_citation_number(n: str, allowed: set[int]) -> bool:
 
 
 def generate(assistant: Assistant, question: str, script: Script, tasks: list[Task], fallback: str,
-             route: Route) -> Iterator[Answer]:
+             route: Route, scorer: extractive.Scorer | None = None) -> Iterator[Answer]:
     """Stream the model's answer as partial Answers, then the checked final one."""
     from .llm import LLMUnavailable
 
-    messages, tasks = build_messages(question, script, tasks)
+    messages, tasks = build_messages(question, script, tasks, scorer)
     text = ""
     context = tuple(t.number for t in tasks)
     try:

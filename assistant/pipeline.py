@@ -101,14 +101,15 @@ class Assistant:
             yield self._final(route.text, route, script, query)
             return
         tasks = [self.notice.tasks[n - 1] for n in route.context]
-        fallback = extractive.answer(tasks, query, english)
+        scorer = self.retriever.similarities if english and self.retriever.mode != "bm25" else None
+        fallback = extractive.answer(tasks, query, english, scorer)
         if self.llm is None:
             notice = "" if self.cfg.llm == "none" else "模型未載入,以下為原文摘錄。/ Model unavailable: extractive answer."
             yield self._final(fallback, route, script, query, notice=notice, cited=route.context)
             return
         from .generate import generate
 
-        yield from generate(self, query, script, tasks, fallback, route)
+        yield from generate(self, query, script, tasks, fallback, route, scorer)
 
     # -- routing ----------------------------------------------------------------------------
 

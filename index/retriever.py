@@ -66,9 +66,19 @@ class HybridRetriever(BaseRetriever):
         self._bm25 = bm25s.BM25()
         self._bm25.index([tokens(n.get_content()) for n in self._nodes], show_progress=False)
         self._embed = lru_cache(maxsize=1024)(self._embed_uncached)
+        self._passage = lru_cache(maxsize=4096)(self._passage_uncached)
 
     def _embed_uncached(self, query: str) -> np.ndarray:
         return np.asarray(self.embed_model.get_query_embedding(query), dtype=np.float32)
+
+    def _passage_uncached(self, text: str) -> np.ndarray:
+        return np.asarray(self.embed_model.get_text_embedding(text), dtype=np.float32)
+
+    def similarities(self, query: str, texts: list[str]) -> list[float]:
+        """Cosine similarity of the question to each text (e.g. the sentences of a task): lets an
+        English question pick the right Chinese sentence, which word overlap cannot."""
+        q = self._embed(query)
+        return [float(self._passage(t) @ q) for t in texts]
 
     def dense_scores(self, query: str) -> np.ndarray:
         """Cosine similarity of the question to every node, from Chroma."""
