@@ -36,6 +36,7 @@ import gradio as gr
 
 from assistant.answer import Answer
 from assistant.pipeline import Assistant
+from assistant.validate import InvalidQuestion, clean_question
 from corpus import Notice, Task
 from corpus.script import render, to_simplified, to_traditional
 
@@ -257,11 +258,19 @@ _FEEDBACK_LOCK = threading.Lock()
 
 
 def append_feedback(path: Path, record: dict) -> None:
-    """One JSON line per vote: append mode, one write() of the whole line, flush, fsync."""
-    line = json.dumps(record, ensure_ascii=False) + "\n"
+    """One JSON line per vote: append mode, one write() of the whole line, flush, fsync.
+
+    A process killed mid-write (or a full disk) can leave a torn last line without its newline; the next
+    record then starts with a newline of its own, so only the torn line is lost, never the new one.
+    """
+    data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _FEEDBACK_LOCK, open(path, "a", encoding="utf-8") as f:
-        f.write(line)
+    with _FEEDBACK_LOCK, open(path, "a+b") as f:  # "a": every write goes to the end, whatever was read
+        if f.seek(0, os.SEEK_END) > 0:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                data = b"\n" + data
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
 
@@ -298,15 +307,36 @@ def _history(turns: list[dict]) -> list[tuple[str, str]]:
     return [(t["question"], t["answer"].get("answer", "")) for t in turns]
 
 
-def _clean_history(history: object) -> list[tuple[str, str]]:
-    """API history: a list of [user, assistant] pairs; anything else is dropped, None means none."""
+HISTORY_TURNS = 8  # the newest usable turns passed on (the assistant condenses follow-ups from the last 3)
+HISTORY_SCAN = 64  # entries looked at, newest first: a history of a million pairs costs no more than this
+HISTORY_ANSWER_CHARS = 4000
+
+
+def _clean_history(history: object, max_chars: int = config.Config.max_question_chars) -> list[tuple[str, str]]:
+    """API and chat history → (question, answer) pairs, oldest first, that are safe to condense a follow-up with.
+
+    Anything but a [str, str?] pair is dropped, None means none. So is a turn whose question a new question
+    would have been refused for (empty, longer than `max_chars`, no words): its text is untrusted, and a
+    100,000-character turn condensed into the next question would be embedded for minutes. Questions are
+    cleaned as new ones are (control characters, lone surrogates); answers lose lone surrogates (they break
+    the script converter) and are cut to HISTORY_ANSWER_CHARS.
+    """
     out: list[tuple[str, str]] = []
     if not isinstance(history, list | tuple):
         return out
-    for pair in history:
-        if isinstance(pair, list | tuple) and len(pair) >= 2 and isinstance(pair[0], str):
-            out.append((pair[0], pair[1] if isinstance(pair[1], str) else ""))
-    return out
+    for pair in list(history)[::-1][:HISTORY_SCAN]:
+        if len(out) >= HISTORY_TURNS:
+            break
+        if not (isinstance(pair, list | tuple) and len(pair) >= 2 and isinstance(pair[0], str)):
+            continue
+        try:
+            question = clean_question(pair[0], max_chars)
+        except InvalidQuestion:
+            continue
+        answer = pair[1] if isinstance(pair[1], str) else ""
+        answer = answer[:HISTORY_ANSWER_CHARS].encode("utf-8", "ignore").decode("utf-8")
+        out.append((question, answer))
+    return out[::-1]
 
 
 def _apology() -> Answer:
@@ -323,7 +353,7 @@ def build_app(assistant: Assistant, cfg: config.Config) -> gr.Blocks:
         """Answer one question about the notice. `history`: earlier [question, answer] pairs, oldest first
         (optional). Returns the answer, its citations [{item, title, section}] and whether it was refused."""
         try:
-            return assistant.ask(question, _clean_history(history)).to_json()
+            return assistant.ask(question, _clean_history(history, cfg.max_question_chars)).to_json()
         except Exception:
             log.exception("/ask failed")
             return _apology().to_json()
@@ -340,7 +370,7 @@ def build_app(assistant: Assistant, cfg: config.Config) -> gr.Blocks:
         yield shown + [user_msg, waiting], turns, "", gr.skip(), gr.update(interactive=False)
         final = None
         try:
-            for part in assistant.stream(question, _history(turns)):
+            for part in assistant.stream(question, _clean_history(_history(turns), cfg.max_question_chars)):
                 if part.done:
                     final = part
                     break
