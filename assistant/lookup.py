@@ -30,6 +30,12 @@ def _join(units: tuple[str, ...] | list[str], english: bool) -> str:
     return "; ".join(names) if english else "、".join(names)
 
 
+def listing(tasks: list[Task] | tuple[Task, ...], english: bool) -> str:
+    """「(七)推進數字鄉村建設〔第七項〕;…」 — the item, its title and its citation, for every task."""
+    sep = "; " if english else ";"
+    return sep.join(f"{t.label}{t.title} {cite(t.number, english)}" for t in tasks)
+
+
 def task_heading(task: Task, english: bool) -> str:
     if english:
         return (f"Task {task.number} {task.label} 「{task.title}」 "
@@ -75,34 +81,27 @@ def unit_tasks(notice: Notice, unit: str, english: bool, leads_only: bool, count
     (only those it shares when that is what was asked)."""
     led = [t for t in notice.tasks if unit in t.leads]
     shared = [t for t in notice.tasks if unit in t.co]
+    name = unit_name(unit, english)
     if co_only:
-        name = unit_name(unit, english)
-        sep = "; " if english else ";"
-        listing = sep.join(f"{t.label}{t.title} {cite(t.number, english)}" for t in shared)
+        items = listing(shared, english)
         if english:
             text = f"{name} is co-responsible (按職責分工負責) for {len(shared)} task{'s' if len(shared) != 1 else ''}"
-            text += f": {listing}." if shared else "."
+            text += f": {items}." if shared else "."
             text += f" (It leads {len(led)}.)"
         else:
-            text = f"{name}按職責分工負責{len(shared)}項任務" + (f":{listing}。" if shared else "。")
+            text = f"{name}按職責分工負責{len(shared)}項任務" + (f":{items}。" if shared else "。")
             text += f"(另牽頭{len(led)}項。)"
         return text, [t.number for t in shared]
-
-    def items(tasks: list[Task]) -> str:
-        sep = "; " if english else ";"
-        return sep.join(f"{t.label}{t.title} {cite(t.number, english)}" for t in tasks)
-
-    name = unit_name(unit, english)
     if english:
-        parts = [f"{name} leads {len(led)} task{'s' if len(led) != 1 else ''}" + (f": {items(led)}." if led else ".")]
+        parts = [f"{name} leads {len(led)} task{'s' if len(led) != 1 else ''}" + (f": {listing(led, True)}." if led else ".")]
         if shared and not leads_only:
-            parts.append(f"It is co-responsible (按職責分工負責) for {len(shared)} more: {items(shared)}.")
+            parts.append(f"It is co-responsible (按職責分工負責) for {len(shared)} more: {listing(shared, True)}.")
         elif shared:
             parts.append(f"It is also co-responsible for {len(shared)} other task{'s' if len(shared) != 1 else ''}.")
     else:
-        parts = [f"{name}牽頭{len(led)}項任務" + (f":{items(led)}。" if led else "。")]
+        parts = [f"{name}牽頭{len(led)}項任務" + (f":{listing(led, False)}。" if led else "。")]
         if shared and not leads_only:
-            parts.append(f"另按職責分工負責{len(shared)}項:{items(shared)}。")
+            parts.append(f"另按職責分工負責{len(shared)}項:{listing(shared, False)}。")
         elif shared:
             parts.append(f"此外還按職責分工負責{len(shared)}項任務。")
     cited = led + ([] if leads_only else shared)
@@ -116,32 +115,24 @@ def unit_tasks(notice: Notice, unit: str, english: bool, leads_only: bool, count
 
 def tasks_without_lead(notice: Notice, english: bool, sections: list[Section] | None = None) -> Reply:
     tasks = [t for t in notice.tasks if not t.leads and (not sections or t.section in sections)]
+    items = listing(tasks, english)
     if sections:
         names = "、".join(f"{s.numeral}、{s.title}" for s in sections)
-        if english:
-            listing = "; ".join(f"{t.label}{t.title} {cite(t.number, True)}" for t in tasks)
-            return (f"In section {names}, {len(tasks)} task(s) name no lead unit" + (f": {listing}." if tasks else "."),
-                    [t.number for t in tasks])
-        listing = ";".join(f"{t.label}{t.title}{cite(t.number, False)}" for t in tasks)
-        return (f"「{names}」中有{len(tasks)}項任務沒有指定牽頭單位" + (f":{listing}。" if tasks else "。"),
-                [t.number for t in tasks])
-    if english:
-        listing = "; ".join(f"{t.label}{t.title} {cite(t.number, True)}" for t in tasks)
-        text = f"{len(tasks)} of the {len(notice.tasks)} tasks name no lead unit (no 牽頭): {listing}."
+        text = (f"In section {names}, {len(tasks)} task(s) name no lead unit" + (f": {items}." if tasks else ".")
+                if english else f"「{names}」中有{len(tasks)}項任務沒有指定牽頭單位" + (f":{items}。" if tasks else "。"))
+    elif english:
+        text = f"{len(tasks)} of the {len(notice.tasks)} tasks name no lead unit (no 牽頭): {items}."
     else:
-        listing = ";".join(f"{t.label}{t.title}{cite(t.number, False)}" for t in tasks)
-        text = f"全文{len(notice.tasks)}項任務中,有{len(tasks)}項沒有指定牽頭單位(只列按職責分工負責的單位):{listing}。"
+        text = f"全文{len(notice.tasks)}項任務中,有{len(tasks)}項沒有指定牽頭單位(只列按職責分工負責的單位):{items}。"
     return text, [t.number for t in tasks]
 
 
 def section_tasks(notice: Notice, section: Section, english: bool) -> Reply:
     tasks = notice.tasks_in(section)
     if english:
-        listing = "; ".join(f"{t.label}{t.title} {cite(t.number, True)}" for t in tasks)
-        text = f"Section {section.number} ({section.numeral}) 「{section.title}」 has {len(tasks)} tasks: {listing}."
+        text = f"Section {section.number} ({section.numeral}) 「{section.title}」 has {len(tasks)} tasks: {listing(tasks, True)}."
     else:
-        listing = ";".join(f"{t.label}{t.title}{cite(t.number, False)}" for t in tasks)
-        text = f"第{section.numeral}部分「{section.numeral}、{section.title}」共{len(tasks)}項任務:{listing}。"
+        text = f"第{section.numeral}部分「{section.numeral}、{section.title}」共{len(tasks)}項任務:{listing(tasks, False)}。"
     return text, [t.number for t in tasks]
 
 
@@ -194,8 +185,6 @@ def tasks_mentioning(notice: Notice, term: str, english: bool) -> Reply:
 
     key = fold(term)
     tasks = [t for t in notice.tasks if key in fold(t.text)]
-    sep = "; " if english else ";"
-    listing = sep.join(f"{t.label}{t.title} {cite(t.number, english)}" for t in tasks)
     if english:
-        return f"{len(tasks)} task(s) mention 「{term}」: {listing}.", [t.number for t in tasks]
-    return f"共有{len(tasks)}項任務提到「{term}」:{listing}。", [t.number for t in tasks]
+        return f"{len(tasks)} task(s) mention 「{term}」: {listing(tasks, True)}.", [t.number for t in tasks]
+    return f"共有{len(tasks)}項任務提到「{term}」:{listing(tasks, False)}。", [t.number for t in tasks]

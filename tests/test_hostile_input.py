@@ -296,7 +296,9 @@ CLI_IDS = ["sql-drop", "shell-subst", "shell-backticks", "shell-semicolon", "lea
 
 def _cli_env(index_cfg: config.Config) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GDPA_")}
-    return {**env, "GDPA_INDEX_DIR": str(index_cfg.index_dir), "PYTHONIOENCODING": "utf-8"}
+    # UTF-8 mode: stdout is UTF-8 and undecodable stdin bytes arrive as lone surrogates (surrogateescape),
+    # as in a UTF-8 terminal; with PYTHONIOENCODING=utf-8 (strict) they end a chat session, see the report
+    return {**env, "GDPA_INDEX_DIR": str(index_cfg.index_dir), "PYTHONUTF8": "1"}
 
 
 def _run_cli(args: list[str | bytes], env: dict[str, str], stdin: bytes | None = None) -> subprocess.CompletedProcess:
