@@ -1,7 +1,9 @@
 """Gradio chat front end: `python app.py [--host H] [--port P] [--llm local|none|URL]`.
 
 One Assistant is created at start-up and shared by every session; the queue runs
-`cfg.concurrency` answers at a time (1 on a 2-core CPU) and the rest wait their turn.
+`cfg.concurrency` answers at a time (default 4, see config.py) and the rest wait their turn. The model
+itself writes one answer at a time (its runtime's lock): the other slots let exact record answers (~1 ms)
+pass instead of waiting behind model answers (~10 s each).
 The public API is a single named endpoint, `/ask` (question, optional history) → Answer.to_json();
 every UI handler is private.
 

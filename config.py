@@ -48,6 +48,7 @@ class Config:
     rrf_k: int = 60
     # assistant
     llm: str = "local"  # "local" | "none" | "http(s)://…/v1" (OpenAI-compatible server)
+    llm_model: str = ""  # model name to ask an OpenAI-compatible server for ("" = its first model)
     model_path: Path = CACHE_HOME / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
     llm_threads: int = 2
     llm_ctx: int = 2048
@@ -59,7 +60,12 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 7860
     feedback_path: Path = CACHE_HOME / "feedback.jsonl"
-    concurrency: int = 1
+    # Answers the app works on at once (UI and /ask share the limit); the rest wait in Gradio's queue. Not 1: an
+    # exact answer (who leads, which tasks) takes ~1 ms but would wait behind every model answer (~10 s each).
+    # The local model still writes one answer at a time (runtime.py's lock), so with 4 slots up to 3 model answers
+    # wait on that lock (~30 s, inside the 60 s GDPA_LLM_TIMEOUT that bounds the wait) and record answers pass
+    # while fewer than 4 model answers are in flight. Measured with scripts/load_test.py (issue 6 report).
+    concurrency: int = 4
 
 
 _ENV = {
@@ -74,6 +80,7 @@ _ENV = {
     "fusion": "GDPA_FUSION",
     "rrf_k": "GDPA_RRF_K",
     "llm": "GDPA_LLM",
+    "llm_model": "GDPA_LLM_MODEL",
     "model_path": "GDPA_MODEL_PATH",
     "llm_threads": "GDPA_LLM_THREADS",
     "llm_ctx": "GDPA_LLM_CTX",
