@@ -532,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: listening on {cfg.host}:{cfg.port}: anyone who can reach this machine can use the "
               "assistant (no login)", file=sys.stderr)
     try:
-        assistant = Assistant.create(cfg)
+        assistant = Assistant.create(cfg, warm=True)
     except Exception as e:  # start-up failures get one clear line, not a trace
         print(f"error: could not start the assistant: {e}", file=sys.stderr)
         return 2

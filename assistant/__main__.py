@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = config.load(llm=args.llm, model_path=args.model_path, index_dir=args.index_dir,
                           embed_backend=args.embed_backend, embed_model=args.embed_model)
-        assistant = Assistant.create(cfg)
+        assistant = Assistant.create(cfg, warm=args.command == "chat")
     except Exception as e:  # start-up failures get one clear line, not a trace
         print(f"error: could not start the assistant: {e}", file=sys.stderr)
         return 2

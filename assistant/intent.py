@@ -34,8 +34,9 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
 
 _LEAD = re.compile(r"牵头|主责|主管|谁负责|谁来负责|由谁|哪个部门|哪些部门|哪个单位|哪些单位|谁管|负责单位|责任单位|"
                    r"\blead|\bled by|in charge|responsible|who\b|which (?:department|unit|agenc|bod|office)")
-_CO = re.compile(r"配合|参与|协办|协助|分工负责|按职责|共同负责|负责单位|责任单位|co-?responsible|co-?own|share|"
-                 r"involved|support|participat|partner|other unit|also responsible")
+_CO = re.compile(r"配合|参与|协办|协助|分工负责|按职责|共同负责|负责单位|责任单位|co-?responsible|co-?own|"
+                 r"share[sd]? (?:the )?(?:responsibilit|duties|the task|the work)|units? (?:are |is )?involved|"
+                 r"participat|other units?|also responsible")
 _COUNT = re.compile(r"多少|几项|几个|几条|数量|总共|一共|共有|how many|number of|count")
 _UNIT_TASKS = re.compile(r"哪些|什么|几项|多少|哪几|清单|列出|全部|所有|负责的|牵头的|参与的|"
                          r"which tasks|what tasks|which items|what does|what do|list|tasks|how many|everything")

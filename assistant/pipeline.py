@@ -53,7 +53,7 @@ class Assistant:
         self._repair_lock = threading.Lock()
 
     @classmethod
-    def create(cls, cfg: Config, with_llm: bool = True) -> Assistant:
+    def create(cls, cfg: Config, with_llm: bool = True, warm: bool = False) -> Assistant:
         """Load the notice, open (or build) the index and, if configured, the model — once."""
         from corpus import load
 
@@ -61,10 +61,12 @@ class Assistant:
         retriever = open_retriever(cfg, notice)
         assistant = cls(cfg, notice, retriever)
         if with_llm and cfg.llm != "none":
-            assistant.attach_llm()
+            assistant.attach_llm(warm=warm)
         return assistant
 
-    def attach_llm(self) -> None:
+    def attach_llm(self, warm: bool = False) -> None:
+        """Load the configured model; on failure keep answering extractively and remember why.
+        `warm` evaluates the system prompt in a background thread (long-running front ends)."""
         from .llm import LLMUnavailable, make_runtime
 
         try:
@@ -73,6 +75,18 @@ class Assistant:
         except (LLMUnavailable, ValueError, OSError) as e:
             self.llm, self.llm_error = None, str(e)
             log.warning("model unavailable, answering extractively: %s", e)
+            return
+        if warm and self.llm is not None:
+            threading.Thread(target=self._warm_up, name="llm-warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        from .generate import warm_up
+        from .llm import LLMUnavailable
+
+        try:
+            warm_up(self.llm)
+        except LLMUnavailable as e:  # the first real question will report it
+            log.warning("model warm-up failed: %s", e)
 
     # -- public API -------------------------------------------------------------------------
 

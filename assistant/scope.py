@@ -30,7 +30,8 @@ _FRAME = frozenset(
     "notice document plan say says said mention mentions mentioned about tell please does do did what which who "
     "how many much when where why guangdong task tasks item items there any their its this that these those will "
     "would could should can provincial province government department lead leads led responsible work points "
-    "2024 digital".split()
+    "2024 digital unit units involved charge leading share shares co co-responsible section part chapter "
+    "belong belongs".split()
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _EN_WORD = re.compile(r"[a-z]{2,}")
