@@ -13,7 +13,7 @@ from corpus import Notice
 from corpus.numerals import to_chinese
 from corpus.script import fold
 
-from .intent import _SECTION_NUM, _TASK_NUM, _title_cores, _unit_patterns, parse_intent
+from .intent import _SECTION_NUM, _TASK_NUM, _title_cores, parse_intent, unit_aliases
 from .scope import content_words
 
 _FOLLOW = re.compile(r"^(?:那|那么|那麼|还有|還有|另外|以及|and|what about|how about)|(?:呢|嗎|吗)[?？]?$|^(?:它|这|這|该|該|其|it\b|this\b|that\b|they\b)")
@@ -24,7 +24,7 @@ _FILLER = re.compile(r"^(?:那么|那麼|那|还有|還有|另外|and|what about
 
 def _referent_spans(notice: Notice, folded: str) -> list[tuple[int, int]]:
     spans = [m.span() for pat in _TASK_NUM + _SECTION_NUM for m in pat.finditer(folded)]
-    for text, _ in _title_cores(notice) + [(a, u) for a, u in _unit_patterns(notice)]:
+    for text, _ in _title_cores(notice) + [(a, u) for a, u in unit_aliases(notice)]:
         start = folded.find(text)
         if start != -1:
             spans.append((start, start + len(text)))

@@ -38,7 +38,7 @@ _CO = re.compile(r"配合|参与|协办|协助|分工负责|按职责|共同负�
                  r"share[sd]? (?:the )?(?:responsibilit|duties|the task|the work)|units? (?:are |is )?involved|"
                  r"participat|other units?|also responsible")
 _COUNT = re.compile(r"多少|几项|几个|几条|数量|总共|一共|共有|how many|number of|count")
-_UNIT_TASKS = re.compile(r"哪些|什么|几项|多少|哪几|清单|列出|全部|所有|负责的|牵头的|参与的|"
+_UNIT_TASKS = re.compile(r"哪些|什么|几项|多少|哪几|哪项|哪一项|哪个任务|哪个工作|清单|列出|全部|所有|负责的|牵头的|参与的|"
                          r"which tasks|what tasks|which items|what does|what do|list|tasks|how many|everything")
 _NO_LEAD = re.compile(r"(?:没有|无|未|不设|没)\S{0,4}牵头|牵头单位\S{0,3}(?:空|缺)|"
                       r"\b(?:no|not|without|lack|lacks|lacking|don't|doesn't)\b[^.?!]{0,24}\blead|not led")
@@ -53,6 +53,7 @@ _DESCRIBE = re.compile(r"是什么|什么是|讲什么|讲的是|内容|介绍|w
 _MENTION = re.compile(r"(?:哪些|哪几|哪幾|几项|多少项)\S{0,6}?(?:任务|项|工作|要点)?\S{0,4}?"
                       r"(?:提到|提及|涉及|包含|写到|写了|出现|谈到|讲到|关于|有关)\s*[「“\"']?([^「」“”\"'?？。]{2,20}?)[」”\"']?"
                       r"\s*(?:的)?\s*(?:任务|内容|工作)?\s*[?？。]?$")
+_JOINT = re.compile(r"共同|一起|同时|都|联合|both|jointly|together")
 _DOC_WORDS = re.compile(r"通知|文件|要点|工作要点|本文|这份|该文|印发|发布|发文|notice|document|work points|this plan|issued|published")
 
 
@@ -74,6 +75,7 @@ class Intent:
     wants_section_of: bool = False  # which section a task is in
     wants_description: bool = False  # what a task is about
     mention: str = ""  # a term whose every occurrence in the tasks is asked for
+    joint: bool = False  # tasks shared by all the units named (「…和…共同牽頭」)
 
 
 def _numbers(patterns: list[re.Pattern[str]], text: str) -> list[int]:
@@ -89,7 +91,7 @@ def _numbers(patterns: list[re.Pattern[str]], text: str) -> list[int]:
 
 
 @lru_cache(maxsize=4)
-def _unit_patterns(notice: Notice) -> list[tuple[str, str]]:
+def unit_aliases(notice: Notice) -> list[tuple[str, str]]:
     """(folded alias, canonical unit), longest alias first so 省教育厅 wins over 教育厅."""
     pairs = {fold(alias): unit for alias, unit in alias_table(notice.units).items()}
     pairs.update({k: v for k, v in ENGLISH_ALIASES.items() if v in notice.units})
@@ -99,7 +101,7 @@ def _unit_patterns(notice: Notice) -> list[tuple[str, str]]:
 def find_units(notice: Notice, folded: str) -> list[str]:
     units: list[str] = []
     taken = [False] * len(folded)
-    for alias, unit in _unit_patterns(notice):
+    for alias, unit in unit_aliases(notice):
         start = folded.find(alias)
         while start != -1:
             end = start + len(alias)
@@ -159,6 +161,7 @@ def parse_intent(notice: Notice, question: str) -> Intent:
     intent.wants_addressees = bool(_ADDRESSEES.search(q))
     intent.wants_totals = bool(_TOTALS.search(q)) and not intent.units and not intent.sections
     intent.wants_section_of = bool(_WHICH_SECTION.search(q))
+    intent.joint = len(intent.units) >= 2 and bool(_JOINT.search(q))
     intent.wants_description = bool(_DESCRIBE.search(q))
     if (m := _MENTION.search(q)) and not intent.tasks:
         intent.mention = m.group(1).strip()

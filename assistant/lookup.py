@@ -95,7 +95,8 @@ def unit_tasks(notice: Notice, unit: str, english: bool, leads_only: bool, count
     if english:
         parts = [f"{name} leads {len(led)} task{'s' if len(led) != 1 else ''}" + (f": {listing(led, True)}." if led else ".")]
         if shared and not leads_only:
-            parts.append(f"It is co-responsible (按職責分工負責) for {len(shared)} more: {listing(shared, True)}.")
+            more = " more" if led else ""
+            parts.append(f"It is co-responsible (按職責分工負責) for {len(shared)}{more}: {listing(shared, True)}.")
         elif shared:
             parts.append(f"It is also co-responsible for {len(shared)} other task{'s' if len(shared) != 1 else ''}.")
     else:
@@ -188,3 +189,19 @@ def tasks_mentioning(notice: Notice, term: str, english: bool) -> Reply:
     if english:
         return f"{len(tasks)} task(s) mention 「{term}」: {listing(tasks, True)}.", [t.number for t in tasks]
     return f"共有{len(tasks)}項任務提到「{term}」:{listing(tasks, False)}。", [t.number for t in tasks]
+
+
+def joint_tasks(notice: Notice, units: list[str], english: bool, leads_only: bool) -> Reply:
+    """Tasks that every one of the units leads (or, unless only leads were asked, is named in)."""
+    def named(t: Task, u: str) -> bool:
+        return u in t.leads if leads_only else u in t.units
+
+    tasks = [t for t in notice.tasks if all(named(t, u) for u in units)]
+    names = _join(units, english)
+    if english:
+        role = "jointly lead" if leads_only else "are all named in"
+        return f"{names} {role} {len(tasks)} task(s)" + (f": {listing(tasks, True)}." if tasks else "."), \
+            [t.number for t in tasks]
+    role = "共同牽頭" if leads_only else "共同參與(牽頭或按職責分工負責)"
+    return f"{names}{role}的任務有{len(tasks)}項" + (f":{listing(tasks, False)}。" if tasks else "。"), \
+        [t.number for t in tasks]

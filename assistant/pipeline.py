@@ -159,6 +159,10 @@ class Assistant:
         if intent.wants_no_lead:
             text, cited = lookup.tasks_without_lead(self.notice, english, sections)
             return Route("no_lead", text, tuple(cited))
+        if intent.wants_unit_tasks and intent.joint:
+            text, cited = lookup.joint_tasks(self.notice, intent.units, english,
+                                             leads_only=intent.wants_lead and not intent.wants_co)
+            return Route("unit_tasks", text, tuple(cited))
         if intent.wants_unit_tasks:
             texts, cited = [], []
             leads_only = intent.wants_lead and not intent.wants_co

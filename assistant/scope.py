@@ -17,9 +17,12 @@ import jieba.posseg
 from corpus import Notice
 from corpus.english import load_gloss
 from corpus.script import fold
+from corpus.units import ENGLISH_ALIASES, ENGLISH_NAMES
 from index import Hit
 from index.glossary import EN_TO_ZH
 from index.segment import STOPWORDS, _stem
+
+from .intent import unit_aliases
 
 # Words that only frame a question ("what does the notice say about …"); they say nothing of scope.
 _FRAME = frozenset(
@@ -48,19 +51,24 @@ class ScopeEvidence:
     coverage: float  # share of content words the notice uses (1.0 when there are none)
     foreign: tuple[str, ...]  # places or years named in the question and absent from the notice
 
+    english: bool = False  # an English question: lower scores against Chinese passages are normal
+
     @property
     def in_scope(self) -> bool:
         if self.foreign:
             return False
         if self.bm25 >= 8.0 or (self.bm25 >= 4.0 and self.coverage >= 0.5):
             return True
+        if self.english and self.coverage >= 0.75 and self.bm25 >= 2.5:
+            return True  # every content word is one the English gloss of the notice uses
         return self.dense >= 0.86 and self.coverage >= 0.5
 
 
 @lru_cache(maxsize=1)
 def _english_vocabulary() -> frozenset[str]:
     """English words of the shipped gloss and glossary: what an English question can be about."""
-    text = " ".join(g.text for g in load_gloss().values()) + " " + " ".join(EN_TO_ZH) + " " + _EN_PLACES
+    text = " ".join([*(g.text for g in load_gloss().values()), *EN_TO_ZH, _EN_PLACES,
+                     *ENGLISH_ALIASES, *ENGLISH_NAMES.values()])
     return frozenset(_stem(w) for w in _EN_WORD.findall(text.lower()))
 
 
@@ -87,6 +95,8 @@ def _content_words(folded: str) -> tuple[list[str], list[str]]:
 def foreign_terms(notice: Notice, question: str) -> list[str]:
     """Places and years the question names that the notice never mentions."""
     vocab, en_vocab, folded = _vocabulary(notice), _english_vocabulary(), fold(question)
+    for alias, _unit in unit_aliases(notice):  # unit names are not places (jieba may cut 「委和省」)
+        folded = folded.replace(alias, " ")
     _, places = _content_words(folded)
     # 「浙江省」「北京市」: the notice writes places without the administrative suffix (廣州, 深圳).
     foreign = [p for p in places if p not in vocab and re.sub(r"[省市区县镇]$", "", p) not in vocab]
@@ -118,4 +128,5 @@ def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
         bm25=max((h.bm25 for h in hits), default=0.0),
         coverage=covered / total if total else 1.0,
         foreign=tuple(foreign),
+        english=not re.search(r"[\u3400-\u9fff]", question),
     )
