@@ -23,7 +23,8 @@ fi
 if [ "${1:-}" = dev ] && ! [ -x /usr/bin/chromium ]; then
   # The browser test drives Debian's chromium; playwright cannot download its own browser here.
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    # (and a CJK font, so screenshots of the page show the Chinese text)
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
   else
     echo "note: /usr/bin/chromium missing and not root: the browser test will be skipped" >&2
   fi
