@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # start-up failures get one clear line, not a trace
         print(f"error: could not start the assistant: {e}", file=sys.stderr)
         return 2
+    if args.command == "chat" and hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")  # a line of broken UTF-8 must not end the session
     if assistant.llm_error and args.command == "chat":
         print(f"(模型未載入 / model unavailable: {assistant.llm_error}; answers are extractive)", file=sys.stderr)
     try:

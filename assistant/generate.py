@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 _CITATION = re.compile(r"[〔\[【(（]\s*(?:第\s*([零一二两三四五六七八九十百\d]{1,4})\s*[項项条條]|(?:task|item)\s*(\d{1,3}))\s*[〕\]】)）]",
                        re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_ORG_ZH = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:委员会|办公室|总站|分行|厅|局|部)(?![署门分件位长])")
+# Everyday words with those endings (布局 layout, 全部 all, 东部 the east …) are not organisations.
+_NOT_ORG = ("布局", "格局", "结局", "大局", "全局", "开局", "全部", "内部", "外部", "局部", "东部", "南部", "西部",
+            "北部", "中部", "干部", "总部", "底部", "顶部", "头部")
+_ORG_EN = re.compile(r"\b(?:Ministry|Department|Bureau|Commission|Administration|Office|Agency|Committee)\s+(?:of|for)\s+[A-Z][a-z]+",
+                     re.IGNORECASE)
 
 
 CONTEXT_CHARS = 220  # ≈ 170 prompt tokens: the context is what the CPU pays for before the first token
@@ -90,6 +96,16 @@ def check(answer: str, question: str, tasks: list[Task], notice_units: tuple[str
     invented = [u for u in notice_units if u not in context_units and fold(u) in folded]
     if invented:
         return f"names units its context does not: {invented}"
+    context_text = fold(" ".join(t.text for t in tasks))
+    # An organisation the context does not name (「魔法部」, "the Ministry of Magic") was made up or
+    # taken from the question: the answer may only name the units its tasks name.
+    for org in _ORG_ZH.findall(folded):
+        if org.endswith(_NOT_ORG):
+            continue
+        if org not in context_text and not any(org in fold(u) or fold(u) in org for u in context_units):
+            return f"names an organisation its context does not: {org}"
+    if _ORG_EN.search(answer):
+        return f"names an organisation in English: {_ORG_EN.search(answer).group(0)}"
     source = fold(" ".join(t.text for t in tasks) + " " + question)
     stray = [n for n in _NUMBER.findall(folded) if n not in source and not _is_citation_number(n, allowed)]
     if stray:

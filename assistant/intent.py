@@ -16,14 +16,14 @@ from corpus.numerals import from_chinese
 from corpus.script import fold
 from corpus.units import ENGLISH_ALIASES
 
-_NUM = r"([零〇一二两三四五六七八九十百\d]{1,4})"
+_NUM = r"([零〇一二两三四五六七八九十百]{1,4}|\d+)"
 # 第七項 / 第7条 / 第十八项任务 / 任务(七) / (七) / 任务七 — folded text is Simplified, NFKC, lower-case.
 _TASK_NUM = [
     re.compile(r"第\s*" + _NUM + r"\s*(?:项|条|个任务|个工作|点|款|号任务)"),
     re.compile(r"(?:任务|事项|工作|项目|条目|要点)\s*[((]?\s*" + _NUM + r"\s*[))]?(?![\d零一二两三四五六七八九十百年月日届批期轮万家个项])"),
     re.compile(r"[((]\s*([零一二两三四五六七八九十]{1,3})\s*[))]"),
-    re.compile(r"\b(?:task|item|point|no\.?|number|#)\s*#?\s*(\d{1,3})\b"),
-    re.compile(r"#\s*(\d{1,3})\b"),
+    re.compile(r"\b(?:task|item|point|no\.?|number)\s*#?\s*(\d+)\b"),
+    re.compile(r"(?<![&\w])#\s*(\d+)\b"),  # not 「&#60;」, an HTML entity
 ]
 _SECTION_NUM = [
     re.compile(r"第\s*" + _NUM + r"\s*(?:部分|章|节|大项|板块|方面|大类|篇)"),

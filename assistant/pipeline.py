@@ -25,7 +25,7 @@ from .followup import needs_context, standalone, without_referents
 from .intent import Intent, parse_intent
 from .prompts import refusal_text
 from .scope import assess, content_words, foreign_terms
-from .validate import InvalidQuestion, clean_question
+from .validate import InvalidQuestion, clean_history, clean_question
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +103,7 @@ class Assistant:
         except InvalidQuestion as e:
             yield Answer(str(e), refused=True, kind="invalid", script="zh-Hant")
             return
-        turns = [(u, a if isinstance(a, str) else "") for u, a in (history or [])
-                 if isinstance(u, str) and u.strip()][-3:]
+        turns = clean_history(history, self.cfg.max_question_chars)
         script = self._script(text, [u for u, _ in turns])
         query, route = self._resolve(text, turns)
         english = script == "en"
@@ -142,10 +141,11 @@ class Assistant:
 
     def route(self, query: str) -> Route:
         english = detect(query) == "en"
-        if foreign_terms(self.notice, query):
-            # 「浙江省…」「2025年…」: the same kind of plan, for a place or year this notice is not about.
-            return Route("out_of_scope", refused=True)
         intent = parse_intent(self.notice, query)
+        if not (intent.tasks or intent.units or intent.sections) and foreign_terms(self.notice, query):
+            # 「浙江省…」「2025年…」: the same kind of plan, for a place or year this notice is not about.
+            # (A question that names a task or unit of this notice is answered from its records.)
+            return Route("out_of_scope", refused=True)
         n_tasks, n_sections = len(self.notice.tasks), len(self.notice.sections)
         bad = [n for n in intent.tasks if not 1 <= n <= n_tasks]
         if bad:

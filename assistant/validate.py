@@ -38,3 +38,21 @@ def clean_question(question: object, max_chars: int) -> str:
             "沒有看到可以回答的文字,請用中文或英文提問。/ No words found: please ask in Chinese or English."
         )
     return text
+
+
+def clean_history(history: object, max_chars: int, keep: int = 3, answer_chars: int = 4000) -> list[tuple[str, str]]:
+    """The last `keep` usable (question, answer) turns: questions cleaned like new ones (turns whose
+    question would be refused are dropped), answers stripped of broken characters and capped."""
+    turns: list[tuple[str, str]] = []
+    if not isinstance(history, (list, tuple)):
+        return turns
+    for turn in list(history)[-64:]:
+        if not isinstance(turn, (list, tuple)) or len(turn) < 2:
+            continue
+        try:
+            question = clean_question(turn[0], max_chars)
+        except InvalidQuestion:
+            continue
+        answer = turn[1] if isinstance(turn[1], str) else ""
+        turns.append((question, _CONTROL.sub(" ", _SURROGATE.sub("", answer))[:answer_chars]))
+    return turns[-keep:]

@@ -27,6 +27,7 @@ from .nodes import build_nodes
 from .segment import tokens
 
 Mode = Literal["hybrid", "dense", "bm25"]
+MAX_QUERY_CHARS = 1000
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 
@@ -69,7 +70,9 @@ class HybridRetriever(BaseRetriever):
         self._passage = lru_cache(maxsize=4096)(self._passage_uncached)
 
     def _embed_uncached(self, query: str) -> np.ndarray:
-        return np.asarray(self.embed_model.get_query_embedding(query), dtype=np.float32)
+        # The model reads 512 tokens at most; a longer text only costs time (questions are capped
+        # upstream, but a condensed follow-up adds the earlier turn).
+        return np.asarray(self.embed_model.get_query_embedding(query[:MAX_QUERY_CHARS]), dtype=np.float32)
 
     def _passage_uncached(self, text: str) -> np.ndarray:
         return np.asarray(self.embed_model.get_text_embedding(text), dtype=np.float32)

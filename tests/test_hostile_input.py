@@ -56,12 +56,7 @@ BY_ID = {r["id"]: r for r in ROWS}
 
 # Bugs in files this suite does not own, found by it. Strict: once fixed the test XPASSes and fails,
 # which is the cue to delete the entry.
-KNOWN_BUGS = {
-    "inject-en-ministry-of-magic": "pipeline.route() refuses any question with a capitalised word the gloss "
-                                   "lacks (foreign_terms) before it looks at the explicit task number",
-    "task-huge-number": "intent._NUM allows at most 4 digits, so 第99999999999999999999項 is not seen as a task "
-                        "number and the lead of a retrieved task (12) is given instead of 'no such task'",
-}
+KNOWN_BUGS: dict[str, str] = {}  # input id → reason, for bugs found and not fixed yet
 
 
 def _case(row: dict):
@@ -278,8 +273,6 @@ def test_ministry_of_magic_gets_the_real_leads(assistant, notice, checker, row_i
     assert not checker.problems(answer) and not any(m in fold(answer["answer"]) for m in MAGIC)
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline.stream() passes history turns to followup.standalone() uncleaned: "
-                   "a lone surrogate reaches opencc (UnicodeEncodeError)")
 def test_assistant_survives_hostile_history(assistant, checker):
     answer = assistant.ask("由誰牽頭？", [("\x00\ud800", "\ud800")]).to_json()
     assert not answer_problems(answer, checker)
@@ -349,8 +342,6 @@ def test_cli_chat_over_stdin_long_nul_and_invalid_utf8(index_cfg, retriever):
     assert took < 60
 
 
-@pytest.mark.xfail(strict=True, reason="CLI chat keeps the raw question in its history; after invalid UTF-8 "
-                   "(a lone surrogate) the next question crashes in opencc and the session exits with 1")
 def test_cli_chat_continues_after_invalid_utf8(index_cfg, retriever):
     out = _run_cli(["chat"], _cli_env(index_cfg), stdin=b"\xff\xfe\n" + "第七項由誰牽頭？\n".encode())
     assert out.returncode == 0 and "〔第七項〕" in out.stdout.decode("utf-8", "replace"), out.stderr
@@ -462,10 +453,7 @@ def llm_assistant(index_cfg, notice, retriever):
 
 # Seen failing (the model is sampled, so not strict): "Guangdong plans to allow Hong Kong and Macao vehicles to
 # enter the mainland, which is part of the ministry of magic's plan. [Task 3]" passed generate.check().
-LLM_KNOWN_BUGS = {
-    "inject-in-general-question-en": "generate.check() only rejects units of the notice that are not in the context; "
-                                     "an organisation the question injected (the ministry of magic) passes",
-}
+LLM_KNOWN_BUGS: dict[str, str] = {}
 
 
 @pytest.mark.llm
