@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from llama_index.core.llms import ChatMessage, MessageRole
@@ -106,11 +107,30 @@ def check(answer: str, question: str, tasks: list[Task], notice_units: tuple[str
             return f"names an organisation its context does not: {org}"
     if _ORG_EN.search(answer):
         return f"names an organisation in English: {_ORG_EN.search(answer).group(0)}"
+    support = grounded_share(folded, context_text + fold(question))
+    if support < MIN_GROUNDED:
+        return f"only {support:.0%} of its wording is found in its context"
     source = fold(" ".join(t.text for t in tasks) + " " + question)
     stray = [n for n in _NUMBER.findall(folded) if n not in source and not _is_citation_number(n, allowed)]
     if stray:
         return f"uses figures its context does not: {stray}"
     return ""
+
+
+MIN_GROUNDED = 0.5
+_GLUE = set("的了是在和与及并等为对将把从向以于其或也都要又这那个中上下可以能会")
+
+
+def grounded_share(folded_answer: str, folded_source: str) -> float:
+    """Share of the answer's Chinese character pairs (citations and glue words aside) that occur in
+    its sources. A small model that drifts off its context (「…北上廣東的高速公路」) scores low;
+    English answers have no Chinese pairs to check and score 1."""
+    text = _CITATION.sub(" ", folded_answer)
+    pairs = [a + b for run in re.findall(r"[\u4e00-\u9fff]+", text) for a, b in pairwise(run)
+             if not (a in _GLUE or b in _GLUE)]
+    if not pairs:
+        return 1.0
+    return sum(p in folded_source for p in pairs) / len(pairs)
 
 
 def _trim_unfinished(text: str) -> str:
