@@ -38,7 +38,7 @@ import gradio as gr
 
 from assistant.answer import Answer
 from assistant.pipeline import Assistant
-from assistant.validate import InvalidQuestion, clean_question
+from assistant.validate import clean_history
 from corpus import Notice, Task
 from corpus.script import render, to_simplified, to_traditional
 
@@ -310,35 +310,12 @@ def _history(turns: list[dict]) -> list[tuple[str, str]]:
 
 
 HISTORY_TURNS = 8  # the newest usable turns passed on (the assistant condenses follow-ups from the last 3)
-HISTORY_SCAN = 64  # entries looked at, newest first: a history of a million pairs costs no more than this
-HISTORY_ANSWER_CHARS = 4000
 
 
 def _clean_history(history: object, max_chars: int = config.Config.max_question_chars) -> list[tuple[str, str]]:
-    """API and chat history → (question, answer) pairs, oldest first, that are safe to condense a follow-up with.
-
-    Anything but a [str, str?] pair is dropped, None means none. So is a turn whose question a new question
-    would have been refused for (empty, longer than `max_chars`, no words): its text is untrusted, and a
-    100,000-character turn condensed into the next question would be embedded for minutes. Questions are
-    cleaned as new ones are (control characters, lone surrogates); answers lose lone surrogates (they break
-    the script converter) and are cut to HISTORY_ANSWER_CHARS.
-    """
-    out: list[tuple[str, str]] = []
-    if not isinstance(history, list | tuple):
-        return out
-    for pair in list(history)[::-1][:HISTORY_SCAN]:
-        if len(out) >= HISTORY_TURNS:
-            break
-        if not (isinstance(pair, list | tuple) and len(pair) >= 2 and isinstance(pair[0], str)):
-            continue
-        try:
-            question = clean_question(pair[0], max_chars)
-        except InvalidQuestion:
-            continue
-        answer = pair[1] if isinstance(pair[1], str) else ""
-        answer = answer[:HISTORY_ANSWER_CHARS].encode("utf-8", "ignore").decode("utf-8")
-        out.append((question, answer))
-    return out[::-1]
+    """API and chat history → the (question, answer) pairs, oldest first, that are safe to condense a
+    follow-up with: the same cleaning the assistant applies (assistant.validate.clean_history)."""
+    return clean_history(history, max_chars, keep=HISTORY_TURNS)
 
 
 def _apology() -> Answer:
