@@ -25,15 +25,11 @@ import ipaddress
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,6 +41,7 @@ import config  # noqa: E402  (pins the offline switches before gradio_client is 
 from corpus import load  # noqa: E402
 from corpus.numerals import to_chinese  # noqa: E402
 from corpus.script import fold  # noqa: E402
+from scripts.appproc import AppNotReady, free_port, log_tail, stop_group, wait_ready  # noqa: E402
 
 N_TASKS = 55
 MAX_USERS = 50
@@ -202,12 +199,6 @@ def run_user(client, user: int, questions: list[Question], deadline: float, per_
 
 # -- the app under test -------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _require_loopback(url: str) -> None:
     host = urlsplit(url).hostname or ""
     try:
@@ -222,7 +213,7 @@ class OwnApp:
     """`python app.py` on a free loopback port, in its own process group (stop() ends it and only it)."""
 
     def __init__(self, llm: str, concurrency: int | None, workdir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = workdir / "app.log"
         env = {k: v for k, v in os.environ.items() if k not in {"GDPA_HOST", "GDPA_PORT", "GDPA_LLM"}}
@@ -236,37 +227,17 @@ class OwnApp:
                 start_new_session=True)
 
     def wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"error: app.py exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url + "gradio_api/info", timeout=5) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise SystemExit(f"error: app.py not ready within {timeout:.0f} s:\n{self.log_tail()}")
+        try:
+            wait_ready(self.proc, self.url, timeout)
+        except AppNotReady as e:
+            self.stop()
+            raise SystemExit(f"error: {e}:\n{self.log_tail()}") from None
 
     def stop(self) -> None:
-        if self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=15)
-        except ProcessLookupError:
-            pass
+        stop_group(self.proc)
 
     def log_tail(self, chars: int = 3000) -> str:
-        try:
-            return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
-        except OSError:
-            return "(no log)"
+        return log_tail(self.log_path, chars)
 
 
 # -- report ---------------------------------------------------------------------------------------------

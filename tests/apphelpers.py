@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+from scripts.appproc import AppNotReady, free_port, log_tail, stop_group, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "test-output"  # screenshots and server logs; gitignored
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+__all__ = ["OUTPUT", "AppServer", "free_port", "started_app"]
 
 
 class AppServer:
@@ -43,37 +36,19 @@ class AppServer:
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: stop() ends the app and nothing else
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"app.py exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url + "gradio_api/info", timeout=5) as r:
-                    if r.status == 200:
-                        return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise RuntimeError(f"app.py did not answer on {self.url} within {timeout:.0f} s:\n{self.log_tail()}")
+        try:
+            wait_ready(self.proc, self.url, timeout)
+        except AppNotReady as e:
+            self.stop()
+            raise RuntimeError(f"{e}:\n{self.log_tail()}") from None
+        return self
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=15)
-        except ProcessLookupError:
-            pass
+        if self.proc is not None:
+            stop_group(self.proc)
 
     def log_tail(self, chars: int = 4000) -> str:
-        try:
-            return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
-        except OSError:
-            return "(no log)"
+        return log_tail(self.log_path, chars)
 
     def feedback_records(self) -> list[dict]:
         import json
@@ -81,3 +56,10 @@ class AppServer:
         if not self.feedback.exists():
             return []
         return [json.loads(line) for line in self.feedback.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def started_app(request, workdir: Path, llm: str = "none", timeout: float = 180.0) -> AppServer:
+    """For a fixture: the app started in `workdir`, stopped when the fixture's scope ends."""
+    srv = AppServer(workdir, llm=llm)
+    request.addfinalizer(srv.stop)
+    return srv.start(timeout=timeout)

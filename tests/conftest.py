@@ -43,3 +43,16 @@ def assistant(index_cfg: config.Config, notice: Notice, retriever):
     from assistant import Assistant
 
     return Assistant(index_cfg, notice, retriever)
+
+
+@pytest.fixture(scope="module")
+def llm_assistant(index_cfg: config.Config, notice: Notice, retriever):
+    """The assistant over the session index with the real local model attached (for `llm`-marked tests)."""
+    import dataclasses
+
+    from assistant import Assistant
+
+    a = Assistant(dataclasses.replace(index_cfg, llm="local"), notice, retriever)
+    a.attach_llm()
+    assert a.llm is not None, a.llm_error
+    return a

@@ -18,7 +18,7 @@ import app
 import config
 from assistant.answer import Answer
 from corpus import load
-from tests.apphelpers import AppServer, free_port
+from tests.apphelpers import AppServer, free_port, started_app
 
 NOTICE = load()
 ANSWER_KEYS = set(Answer("").to_json())
@@ -31,9 +31,7 @@ def _items(result: dict) -> list[int]:
 
 @pytest.fixture(scope="module")
 def server(request, tmp_path_factory) -> AppServer:
-    srv = AppServer(tmp_path_factory.mktemp("app-none"), llm="none")
-    request.addfinalizer(srv.stop)
-    return srv.start(timeout=180)
+    return started_app(request, tmp_path_factory.mktemp("app-none"), llm="none")
 
 
 @pytest.fixture(scope="module")

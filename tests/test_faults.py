@@ -9,18 +9,13 @@ the previous index usable (tests/test_index.py::test_killed_rebuild_leaves_previ
 
 from __future__ import annotations
 
-import contextlib
-import http.server
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +23,7 @@ import pytest
 import app
 import config
 from assistant.llm import model_file
+from tests.fakeservers import down_url, garbage_server, silent_server
 
 QUESTION = "港澳居民居住證在大灣區有什麼便利？"  # a general question: retrieval, then the model
 CROSS_BORDER = {1, 2, 3, 4, 45, 55}
@@ -125,72 +121,11 @@ def test_damaged_default_model_is_named_and_answers_extractively(default_model_h
 
 # -- the OpenAI-compatible server --------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _garbage_server():
+    return garbage_server(b"\x00\xffnot json at all {{{", "application/json")
 
 
-@contextlib.contextmanager
-def _silent_server() -> Iterator[str]:
-    """Accepts connections and never answers."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(16)
-    srv.settimeout(0.2)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                held.append(srv.accept()[0])
-
-    t = threading.Thread(target=loop, daemon=True)
-    t.start()
-    try:
-        yield f"http://127.0.0.1:{srv.getsockname()[1]}/v1"
-    finally:
-        stop.set()
-        t.join(2)
-        for c in held:
-            c.close()
-        srv.close()
-
-
-class _Garbage(http.server.BaseHTTPRequestHandler):
-    def _reply(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = b"\x00\xffnot json at all {{{"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _reply
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def _garbage_server() -> Iterator[str]:
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Garbage)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_address[1]}/v1"
-    finally:
-        srv.shutdown()
-        srv.server_close()
-
-
-@contextlib.contextmanager
-def _down_server() -> Iterator[str]:
-    yield f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
-
-
-@pytest.mark.parametrize("server", [_down_server, _silent_server, _garbage_server], ids=["down", "slow", "garbage"])
+@pytest.mark.parametrize("server", [down_url, silent_server, _garbage_server], ids=["down", "slow", "garbage"])
 def test_bad_model_server_gives_a_cited_extractive_answer_in_bounded_time(index_env, server):
     with server() as url:
         answer, stderr, took = _ask(url, {**index_env, "GDPA_LLM_TIMEOUT": "3", "GDPA_LLM_CONNECT_TIMEOUT": "2"})

@@ -28,7 +28,7 @@ import pytest
 import config
 from corpus import Notice, alias_table
 from corpus.script import fold
-from tests.apphelpers import AppServer
+from tests.apphelpers import AppServer, started_app
 
 DATA = Path(__file__).parent / "data" / "bad_inputs.jsonl"
 PROMPTS = config.ROOT / "prompts"
@@ -358,9 +358,7 @@ RAW_IDS = ["lone-high-surrogate", "lone-low-surrogate-in-question", "reversed-su
 
 @pytest.fixture(scope="module")
 def server(request, tmp_path_factory) -> AppServer:
-    srv = AppServer(tmp_path_factory.mktemp("app-hostile"), llm="none")
-    request.addfinalizer(srv.stop)
-    return srv.start(timeout=180)
+    return started_app(request, tmp_path_factory.mktemp("app-hostile"), llm="none")
 
 
 @pytest.fixture(scope="module")
@@ -437,18 +435,6 @@ def test_api_hostile_history_is_cleaned(server, checker, history, question, expe
 
 LLM_IDS = ["inject-zh-system-prompt", "inject-en-ministry-of-magic", "inject-dan", "inject-repeat-system-prompt",
            "inject-in-general-question-zh", "inject-in-general-question-en"]
-
-
-@pytest.fixture(scope="module")
-def llm_assistant(index_cfg, notice, retriever):
-    import dataclasses
-
-    from assistant import Assistant
-
-    a = Assistant(dataclasses.replace(index_cfg, llm="local"), notice, retriever)
-    a.attach_llm()
-    assert a.llm is not None, a.llm_error
-    return a
 
 
 # Seen failing (the model is sampled, so not strict): "Guangdong plans to allow Hong Kong and Macao vehicles to

@@ -5,20 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import Assistant
 from corpus.script import fold
 
 pytestmark = pytest.mark.llm
-
-
-@pytest.fixture(scope="module")
-def llm_assistant(index_cfg, notice, retriever):
-    import dataclasses
-
-    a = Assistant(dataclasses.replace(index_cfg, llm="local"), notice, retriever)
-    a.attach_llm()
-    assert a.llm is not None, a.llm_error
-    return a
 
 
 def items(answer) -> list[int]:

@@ -13,7 +13,6 @@ import hashlib
 import http.server
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -45,6 +44,8 @@ from assistant.llm.runtime import (
     messages_to_prompt,
     normalize_base_url,
 )
+from tests import fakeservers
+from tests.fakeservers import free_port
 
 QUESTION = [
     ChatMessage(role="system", content="你是一個簡潔的助手。"),
@@ -54,12 +55,6 @@ QUESTION = [
 
 def _cfg(**changes: object) -> config.Config:
     return dataclasses.replace(config.Config(), **changes)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- model file (small fakes)
@@ -192,34 +187,15 @@ def _assert_unavailable_fast(rt: OpenAICompatibleRuntime, limit_s: float, match:
 
 @pytest.mark.parametrize("model", [None, "configured"])
 def test_down_server_fails_fast(model: str | None) -> None:
-    rt = OpenAICompatibleRuntime(f"http://127.0.0.1:{_free_port()}/v1", _cfg(), model=model)
+    rt = OpenAICompatibleRuntime(f"http://127.0.0.1:{free_port()}/v1", _cfg(), model=model)
     _assert_unavailable_fast(rt, 5.0, "cannot connect")
     rt.close()
 
 
 @pytest.fixture
 def silent_server() -> Iterator[str]:
-    """Accepts connections and never answers."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(8)
-    srv.settimeout(0.2)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(OSError):  # the accept timeout: look at `stop` again
-                held.append(srv.accept()[0])
-
-    t = threading.Thread(target=loop, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.getsockname()[1]}/v1"
-    stop.set()
-    t.join(2)
-    for c in held:
-        c.close()
-    srv.close()
+    with fakeservers.silent_server() as url:
+        yield url
 
 
 @pytest.mark.parametrize("model", [None, "configured"])
@@ -229,31 +205,10 @@ def test_silent_server_times_out(silent_server: str, model: str | None) -> None:
     rt.close()
 
 
-class _Garbage(http.server.BaseHTTPRequestHandler):
-    def _reply(self) -> None:
-        n = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(n)
-        body = b"<html>this is not an API</html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _reply
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def garbage_server() -> Iterator[str]:
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Garbage)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}/v1"
-    srv.shutdown()
-    srv.server_close()
+    with fakeservers.garbage_server(b"<html>this is not an API</html>", "text/html") as url:
+        yield url
 
 
 @pytest.mark.parametrize("model", [None, "configured"])
@@ -367,7 +322,7 @@ def llama_server(real_model: Path, tmp_path: Path) -> Iterator[_Server]:
             + probe.stderr.strip().splitlines()[-1]
             + " (its extras are needed: pip install sse-starlette starlette-context)"
         )
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
