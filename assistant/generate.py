@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 _CITATION = re.compile(r"[〔\[【(（]\s*(?:第\s*([零一二两三四五六七八九十百\d]{1,4})\s*[項项条條]|(?:task|item)\s*(\d{1,3}))\s*[〕\]】)）]",
                        re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_ECHO = re.compile(r"任務原文|任务原文|Task text:|第[零一二两三四五六七八九十]+[項项]\s*\(Task \d+\)")
 _ORG_ZH = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:委员会|办公室|总站|分行|厅|局|部)(?![署门分件位长])")
 # Everyday words with those endings (布局 layout, 全部 all, 东部 the east …) are not organisations.
 _NOT_ORG = ("布局", "格局", "结局", "大局", "全局", "开局", "全部", "内部", "外部", "局部", "东部", "南部", "西部",
@@ -88,6 +89,8 @@ def check(answer: str, question: str, tasks: list[Task], notice_units: tuple[str
     """'' when the answer keeps to its context; otherwise why it does not."""
     if len(answer.strip()) < 4:
         return "empty answer"
+    if _ECHO.search(answer):
+        return "repeats the prompt instead of answering"
     allowed = {t.number for t in tasks}
     outside = [n for n in cited_items(answer) if n not in allowed]
     if outside:
