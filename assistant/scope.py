@@ -20,7 +20,7 @@ from corpus.script import fold
 from corpus.units import ENGLISH_ALIASES, ENGLISH_NAMES
 from index import Hit
 from index.glossary import EN_TO_ZH
-from index.segment import STOPWORDS, _stem
+from index.segment import STOPWORDS, stem
 
 from .intent import unit_aliases
 
@@ -69,7 +69,7 @@ def _english_vocabulary() -> frozenset[str]:
     """English words of the shipped gloss and glossary: what an English question can be about."""
     text = " ".join([*(g.text for g in load_gloss().values()), *EN_TO_ZH, _EN_PLACES,
                      *ENGLISH_ALIASES, *ENGLISH_NAMES.values()])
-    return frozenset(_stem(w) for w in _EN_WORD.findall(text.lower()))
+    return frozenset(stem(w) for w in _EN_WORD.findall(text.lower()))
 
 
 @lru_cache(maxsize=4)
@@ -101,7 +101,7 @@ def foreign_terms(notice: Notice, question: str) -> list[str]:
     # 「浙江省」「北京市」: the notice writes places without the administrative suffix (廣州, 深圳).
     foreign = [p for p in places if p not in vocab and re.sub(r"[省市区县镇]$", "", p) not in vocab]
     # English names: a capitalised word inside the sentence that the gloss never uses (Shanghai, Paris).
-    foreign += [m.lower() for m in _EN_NAME.findall(question) if _stem(m.lower()) not in en_vocab]
+    foreign += [m.lower() for m in _EN_NAME.findall(question) if stem(m.lower()) not in en_vocab]
     foreign += [y for y in _YEAR.findall(folded) if y not in vocab]
     return list(dict.fromkeys(foreign))
 
@@ -118,7 +118,7 @@ def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
     vocab = _vocabulary(notice)
     folded = fold(question)
     words, _places = _content_words(folded)
-    english = [_stem(w) for w in _EN_WORD.findall(folded) if w not in STOPWORDS and w not in _FRAME and len(w) > 2]
+    english = [stem(w) for w in _EN_WORD.findall(folded) if w not in STOPWORDS and w not in _FRAME and len(w) > 2]
     en_vocab = _english_vocabulary()
     covered = sum(w in vocab for w in words) + sum(w in en_vocab for w in english)
     total = len(words) + len(english)

@@ -28,7 +28,7 @@ def _init() -> None:
     jieba.initialize()
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     """Plural English nouns meet their singular (vehicles/vehicle); Chinese passes unchanged."""
     if word.isascii() and len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
@@ -39,7 +39,7 @@ def tokens(text: str) -> list[str]:
     """Folded words and Chinese bigrams, stop words removed."""
     _init()
     folded = fold(text)
-    words = [_stem(w) for w in jieba.lcut(folded) if _KEEP.fullmatch(w) and w not in STOPWORDS]
+    words = [stem(w) for w in jieba.lcut(folded) if _KEEP.fullmatch(w) and w not in STOPWORDS]
     bigrams = [
         b for run in _HAN.findall(folded) for i in range(len(run) - 1) if (b := run[i : i + 2]) not in STOPWORDS
     ]
