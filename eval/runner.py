@@ -179,7 +179,6 @@ def read_results(path: Path) -> list[dict]:
 
 
 def cmd_run(args: Any, command: str) -> int:
-    from . import report
 
     llm = (args.llm or "none").strip()
     try:
@@ -211,21 +210,29 @@ def cmd_run(args: Any, command: str) -> int:
     meta = {"command": command, "dataset": str(args.dataset), "results": str(out_path), "items": len(items),
             "systems": [s.name for s in systems], "skipped": skipped, "setup": setup,
             "wall_s": round(time.perf_counter() - started, 1)}
-    summary = report.summarise(rows, items, meta)
-    print(report.overall_table(summary))
-    if args.report:
-        try:
-            md, js, plots = report.write(summary, rows, Path(args.report))
-        except OSError as e:
-            print(f"error: cannot write the report {args.report}: {e.strerror or e}", file=sys.stderr)
-            return 2
-        print(f"\nreport: {md}\nsummary: {js}\nplots: {', '.join(str(p) for p in plots) or '(none)'}")
+    if _summarise(rows, items, meta, args.report) != 0:
+        return 2
     print(f"results: {out_path}")
     return 0
 
 
-def cmd_report(args: Any, command: str) -> int:
+def _summarise(rows: list[dict], items: list, meta: dict, report_path: str | None) -> int:
+    """Print the overall table and, given a path, write the report files (both commands)."""
     from . import report
+
+    summary = report.summarise(rows, items, meta)
+    print(report.overall_table(summary))
+    if report_path:
+        try:
+            md, js, plots = report.write(summary, rows, Path(report_path))
+        except OSError as e:
+            print(f"error: cannot write the report {report_path}: {e.strerror or e}", file=sys.stderr)
+            return 2
+        print(f"\nreport: {md}\nsummary: {js}\nplots: {', '.join(str(p) for p in plots) or '(none)'}")
+    return 0
+
+
+def cmd_report(args: Any, command: str) -> int:
 
     try:
         items = dataset.load(args.dataset)
@@ -238,12 +245,4 @@ def cmd_report(args: Any, command: str) -> int:
     items = [i for i in items if i.id in ids]
     meta = {"command": command, "dataset": str(args.dataset), "results": str(args.results), "items": len(items),
             "systems": systems, "skipped": {}, "setup": {}}
-    summary = report.summarise(rows, items, meta)
-    print(report.overall_table(summary))
-    try:
-        md, js, _ = report.write(summary, rows, Path(args.report))
-    except OSError as e:
-        print(f"error: cannot write the report {args.report}: {e.strerror or e}", file=sys.stderr)
-        return 2
-    print(f"\nreport: {md}\nsummary: {js}")
-    return 0
+    return _summarise(rows, items, meta, args.report)
