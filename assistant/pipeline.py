@@ -97,31 +97,49 @@ class Assistant:
         return final
 
     def stream(self, question: object, history: History | None = None) -> Iterator[Answer]:
-        """Partial answers (done=False) while the model writes, then the final checked answer."""
+        """The evidence at once (done=False when an explanation follows), then the final answer."""
+        first = self.evidence(question, history)
+        if not first.wants_explanation:
+            yield first
+            return
+        yield Answer(**{**first.__dict__, "done": False})
+        yield from self.explain(first)
+
+    def evidence(self, question: object, history: History | None = None) -> Answer:
+        """The verified answer without the model: record facts or the notice's sentences, cited.
+        When the model could add an explanation, the answer's `wants_explanation` is true and
+        `explain(answer)` continues it. Never waits on the model."""
         try:
             text = clean_question(question, self.cfg.max_question_chars)
         except InvalidQuestion as e:
-            yield Answer(str(e), refused=True, kind="invalid", script="zh-Hant")
-            return
+            return Answer(str(e), refused=True, kind="invalid", script="zh-Hant")
         turns = clean_history(history, self.cfg.max_question_chars)
         script = self._script(text, [u for u, _ in turns])
         query, route = self._resolve(text, turns)
         english = script == "en"
         if route.kind == "out_of_scope":
-            yield self._final(refusal_text(script), route, script, query)
-            return
+            return self._final(refusal_text(script), route, script, query)
         if route.text or not route.context:
-            yield self._final(route.text, route, script, query)
-            return
+            return self._final(route.text, route, script, query)
         tasks = [self.notice.tasks[n - 1] for n in route.context]
         scorer = self.retriever.similarities if english and self.retriever.mode != "bm25" else None
         fallback = extractive.answer(tasks, query, english, scorer)
-        if self.llm is None:
-            notice = "" if self.cfg.llm == "none" else "模型未載入,以下為原文摘錄。/ Model unavailable: extractive answer."
-            yield self._final(fallback, route, script, query, notice=notice, cited=route.context)
+        notice = "" if self.llm is not None or self.cfg.llm == "none" else \
+            "模型未載入,以下為原文摘錄。/ Model unavailable: extractive answer."
+        answer = self._final(fallback, route, script, query, notice=notice, cited=route.context)
+        if self.llm is not None:
+            answer.pending = (query, script, tasks, fallback, route, scorer)
+        return answer
+
+    def explain(self, answer: Answer) -> Iterator[Answer]:
+        """Continue an answer from `evidence()` with the model: partial answers, then the final one.
+        Yields the answer unchanged when there is nothing to explain or no model."""
+        if answer.pending is None or self.llm is None:
+            yield answer
             return
         from .generate import generate
 
+        query, script, tasks, fallback, route, scorer = answer.pending
         yield from generate(self, query, script, tasks, fallback, route, scorer)
 
     # -- routing ----------------------------------------------------------------------------
