@@ -1,0 +1,146 @@
+"""Vocabulary as data: one table per language (zh: Traditional and Simplified, yue: Hong Kong
+written Cantonese, en: English). The planner reads *signals* (lead, count, section_of, …) from a
+question through these tables; adding a phrasing is adding a table row, not a regex.
+
+Chinese matching runs on the folded form (Simplified, NFKC, lower-case), so one table serves both
+scripts; Cantonese is first rewritten into the Mandarin forms the Chinese table reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from corpus.script import fold
+
+_HERE = Path(__file__).parent
+
+SIGNALS = (
+    "lead", "who", "co", "involved", "else", "only", "count", "list", "no_lead", "has_lead", "more_than_one",
+    "most", "least", "joint", "yes_no", "section_of", "section_word", "describe", "issuer", "date",
+    "addressees", "approval", "totals_object", "doc", "mention", "followup_ref", "among", "switch",
+    "negation", "status", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
+    "ask_figure", "frame",
+)
+
+
+@dataclass(frozen=True)
+class Cue:
+    signal: str
+    phrase: str
+    start: int
+    end: int
+
+
+@cache
+def table(lang: str) -> dict:
+    return json.loads((_HERE / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _zh_phrases() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(folded phrase, its signals), longest phrases first."""
+    t = table("zh")
+    by_phrase: dict[str, list[str]] = {}
+    for s in SIGNALS:
+        for p in t.get(s, []):
+            by_phrase.setdefault(fold(p), []).append(s)
+    return tuple(sorted(((p, tuple(sig)) for p, sig in by_phrase.items()), key=lambda x: -len(x[0])))
+
+
+@cache
+def _en_patterns() -> tuple[tuple[re.Pattern[str], str, str], ...]:
+    t = table("en")
+    out = []
+    for s in SIGNALS:
+        for p in t.get(s, []):
+            # a trailing space in a phrase ("is ") anchors it at the start of the question
+            if p.endswith(" "):
+                pat = re.compile(r"^\s*" + re.escape(p.strip()) + r"\b")
+            elif p.endswith(("t", "at", "ib")) and p in ("cooperat", "co-operat", "eligib", "participat"):
+                pat = re.compile(r"\b" + re.escape(p))
+            else:
+                pat = re.compile(r"(?<![a-z0-9])" + re.escape(p) + r"(?![a-z0-9])")
+            out.append((pat, s, p))
+    return tuple(out)
+
+
+@cache
+def _yue_rules() -> tuple[tuple[str, str], ...]:
+    rules = {fold(a): fold(b) for a, b in table("yue")["rewrite"]}
+    return tuple(sorted(rules.items(), key=lambda kv: -len(kv[0])))
+
+
+@cache
+def _yue_markers() -> tuple[str, ...]:
+    return tuple(fold(m) for m in table("yue")["markers"])
+
+
+def is_cantonese(folded: str) -> bool:
+    return any(m in folded for m in _yue_markers())
+
+
+def normalise(question: str) -> str:
+    """The form every linker and cue reader works on: folded, Cantonese rewritten to Mandarin."""
+    folded = fold(question)
+    if not is_cantonese(folded):
+        return folded
+    out, i = [], 0
+    rules = _yue_rules()
+    while i < len(folded):
+        for src, dst in rules:
+            if folded.startswith(src, i):
+                out.append(dst)
+                i += len(src)
+                break
+        else:
+            out.append(folded[i])
+            i += 1
+    return "".join(out)
+
+
+def cues(norm: str) -> list[Cue]:
+    """Every signal phrase found in a normalised question (Chinese and English tables), with spans.
+    Longer Chinese phrases hide the shorter ones they contain (「沒有牽頭」 is no_lead, not lead)."""
+    found: list[Cue] = []
+    taken = [False] * len(norm)
+    for phrase, sigs in _zh_phrases():
+        spans = []
+        start = norm.find(phrase)
+        while start != -1:
+            end = start + len(phrase)
+            if not all(taken[start:end]):
+                spans.append((start, end))
+            start = norm.find(phrase, start + 1)
+        for start, end in spans:
+            found.extend(Cue(s, phrase, start, end) for s in sigs)
+            taken[start:end] = [True] * (end - start)
+    for pat, signal, phrase in _en_patterns():
+        for m in pat.finditer(norm):
+            found.append(Cue(signal, phrase, m.start(), m.end()))
+    return sorted(found, key=lambda c: (c.start, -c.end))
+
+
+def signals(norm: str) -> set[str]:
+    return {c.signal for c in cues(norm)}
+
+
+def english_units() -> dict[str, str]:
+    return dict(table("en")["units"])
+
+
+def english_terms() -> dict[str, str]:
+    return dict(table("en")["terms"])
+
+
+def english_numbers() -> dict[str, int]:
+    t = table("en")
+    return {**t["cardinals"], **t["ordinals"]}
+
+
+@cache
+def english_stopwords() -> frozenset[str]:
+    return frozenset(table("en")["stopwords"])

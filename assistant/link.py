@@ -1,0 +1,250 @@
+"""Linking: what in the notice a question names — tasks (by number in any form, or by title),
+sections (by number or by topic), units (names, aliases, English names; a one-character typo or a
+homophone where unambiguous), and the notice's named terms. Pure functions over the records and a
+normalised question (`lexicon.normalise`); each mention keeps its span, so follow-ups and the
+planner can tell what was named from how it was asked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+from rapidfuzz.distance import Levenshtein
+
+from corpus import Notice, alias_table
+from corpus.numerals import from_chinese
+from corpus.script import fold
+from corpus.terms import named_terms
+from corpus.units import ENGLISH_ALIASES
+
+from . import lexicon
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str  # task | section | unit | term | title
+    value: int | str
+    start: int
+    end: int
+    how: str = "exact"  # exact | fuzzy | homophone | title | topic
+
+
+@dataclass
+class Links:
+    tasks: list[int] = field(default_factory=list)  # explicit task numbers (may be out of range)
+    sections: list[int] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)  # named terms of the notice, folded as written in it
+    titles: list[int] = field(default_factory=list)  # tasks whose title (or its core) the question quotes
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def named_anything(self) -> bool:
+        return bool(self.tasks or self.sections or self.units or self.terms or self.titles)
+
+    def spans(self) -> list[tuple[int, int]]:
+        return [(m.start, m.end) for m in self.mentions]
+
+
+_CN = "零〇一二两三四五六七八九十百"
+_NUM = rf"([{_CN}]{{1,4}}|\d{{1,3}})"
+# a bare Chinese numeral after 任务/工作 is a task number only before a function word or punctuation:
+# 「任務七由誰牽頭」 yes, 「任務一共幾項」「工作一起做」 no
+_AFTER_BARE = r"(?=$|[\s的由是牵有讲说要在属呢吗怎主谁和与跟及,，。?？!！、:：;；)）]|[a-z])"
+_TASK_PATTERNS = [
+    re.compile(rf"第\s*{_NUM}\s*(?:项|条|个任务|个工作|点|款|号任务|号|个要点|大点)"),
+    re.compile(rf"(?:任务|事项|工作|条目|要点|项目|第)\s*[((]\s*{_NUM}\s*[))]"),
+    re.compile(rf"(?:任务|事项|要点|条目)\s*([{_CN}]{{1,3}}){_AFTER_BARE}"),
+    re.compile(rf"(?:任务|事项|要点|条目|项|条)\s*(\d{{1,3}})(?![\d%年月日万亿个家项条])"),
+    re.compile(rf"(?<![\w])[((]\s*([{_CN}]{{1,3}})\s*[))]"),
+    re.compile(r"(?<![a-z])(?:task|item|point|no|number|#)\s*\.?\s*#?\s*(\d{1,3})(?!\d)"),
+    re.compile(r"(?<![&\w])#\s*(\d{1,3})\b"),
+    re.compile(r"(\d{1,3})\s*号(?:任务|事项)"),
+]
+_SECTION_PATTERNS = [
+    re.compile(rf"第\s*{_NUM}\s*(?:大)?(?:部分|章|节|大项|板块|方面|大类|篇|部份)"),
+    re.compile(r"(?<![a-z])(?:section|part|chapter|heading)\s*#?\s*(\d{1,2}|[ivxlc]{1,5}|[" + _CN + r"]{1,3})(?![a-z\d])"),
+    re.compile(rf"^\s*([{_CN}]{{1,3}})、"),
+]
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
+          "xi": 11, "xii": 12, "xiii": 13}
+_EN_WORD_NUM = re.compile(r"(?<![a-z])(?:the\s+)?([a-z]+)(?:[\s-]+([a-z]+))?\s+(?:task|item|point)\b|"
+                          r"(?<![a-z])(?:task|item|point|number|no\.?)\s+([a-z]+)(?:[\s-]+([a-z]+))?(?![a-z])")
+
+
+def _value(raw: str) -> int | None:
+    return _ROMAN[raw] if raw in _ROMAN else from_chinese(raw)
+
+
+def _word_number(words: list[str | None]) -> int | None:
+    """「twenty-first」「seventh」「thirty two」 → int, from the English table."""
+    table = lexicon.english_numbers()
+    parts = [w for w in words if w]
+    if not parts or any(p not in table for p in parts):
+        return None
+    if len(parts) == 2 and table[parts[0]] % 10 == 0 and table[parts[0]] >= 20 and table[parts[1]] < 10:
+        return table[parts[0]] + table[parts[1]]
+    return table[parts[0]] if len(parts) == 1 else None
+
+
+def _numbers(patterns: list[re.Pattern[str]], text: str, kind: str) -> list[Mention]:
+    out: list[Mention] = []
+    for pat in patterns:
+        for m in pat.finditer(text):
+            n = _value(m.group(1))
+            if n is not None and not any(o.start <= m.start(1) < o.end for o in out):
+                out.append(Mention(kind, n, m.start(), m.end()))
+    if kind == "task":
+        for m in _EN_WORD_NUM.finditer(text):
+            words = [m.group(1), m.group(2)] if m.group(1) else [m.group(3), m.group(4)]
+            n = _word_number(words)
+            if n is None and words[1]:
+                n = _word_number(words[:1])
+            if n is not None and not any(o.start <= m.start() < o.end for o in out):
+                out.append(Mention(kind, n, m.start(), m.end()))
+    return sorted(out, key=lambda x: x.start)
+
+
+# -- units --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def unit_aliases(notice: Notice) -> tuple[tuple[str, str], ...]:
+    """(folded alias, canonical unit), longest first: Chinese short forms and English names."""
+    pairs = {fold(alias): unit for alias, unit in alias_table(notice.units).items()}
+    english = {**ENGLISH_ALIASES, **lexicon.english_units()}
+    pairs.update({k: v for k, v in english.items() if v in notice.units})
+    return tuple(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
+
+
+@lru_cache(maxsize=4096)
+def _pinyin(text: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(text))
+
+
+def _free(taken: list[bool], start: int, end: int) -> bool:
+    return not any(taken[start:end])
+
+
+def _exact(table: tuple[tuple[str, str], ...], text: str, taken: list[bool], kind: str) -> list[Mention]:
+    out = []
+    for alias, value in table:
+        start = text.find(alias)
+        while start != -1:
+            end = start + len(alias)
+            latin = alias.isascii()
+            bounded = not latin or ((start == 0 or not text[start - 1].isalnum())
+                                    and (end == len(text) or not text[end].isalnum()))
+            if bounded and _free(taken, start, end):
+                taken[start:end] = [True] * (end - start)
+                out.append(Mention(kind, value, start, end))
+            start = text.find(alias, end)
+    return out
+
+
+def _fuzzy(table: tuple[tuple[str, str], ...], text: str, taken: list[bool], kind: str,
+           min_len: int, vocabulary: str) -> list[Mention]:
+    """One-character typos (edit distance 1, names of ≥ min_len+1 characters) and homophones
+    (same pinyin, ≥ min_len characters) in the text no exact match took; kept only when one value
+    fits a place."""
+    candidates: dict[tuple[int, int], set[str]] = {}
+    for alias, value in table:
+        if alias.isascii() or len(alias) < min_len:
+            continue
+        for size in {len(alias) - 1, len(alias), len(alias) + 1}:
+            if size < min_len:
+                continue
+            for start in range(0, len(text) - size + 1):
+                end = start + size
+                if not _free(taken, start, end):
+                    continue
+                window = text[start:end]
+                if not re.fullmatch(r"[\u3400-\u9fff]+", window) or window in vocabulary:
+                    continue  # words the notice itself uses are not typos
+                ok = False
+                if size == len(alias) and _pinyin(window) == _pinyin(alias):
+                    ok = True
+                elif len(alias) > min_len and Levenshtein.distance(window, alias, score_cutoff=1) <= 1:
+                    ok = True
+                if ok:
+                    candidates.setdefault((start, end), set()).add(value)
+    out = []
+    for (start, end), values in sorted(candidates.items(), key=lambda kv: (-(kv[0][1] - kv[0][0]), kv[0][0])):
+        if len(values) == 1 and _free(taken, start, end):
+            taken[start:end] = [True] * (end - start)
+            out.append(Mention(kind, next(iter(values)), start, end, "fuzzy"))
+    return out
+
+
+# -- titles and terms ---------------------------------------------------------------------------
+
+_TITLE_VERBS = re.compile(r"^(?:推进|推动|加强|深化|完善|提升|提高|强化|打造|启动|实施|优化|拓展|创新|发展|健全|加快|"
+                          r"增强|丰富|做好|开展|构建|携手港澳地区共建|推广|全面|持续|大力|积极|探索|建设)+")
+
+
+@lru_cache(maxsize=4)
+def title_table(notice: Notice) -> tuple[tuple[str, int], ...]:
+    """Folded task titles and their cores without leading verbs (「推進數字鄉村建設」 → 数字乡村建设)."""
+    pairs: dict[str, int] = {}
+    for t in notice.tasks:
+        title = fold(t.title)
+        pairs.setdefault(title, t.number)
+        core = _TITLE_VERBS.sub("", title)
+        if len(core) >= 4:
+            pairs.setdefault(core, t.number)
+    return tuple(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
+
+
+@lru_cache(maxsize=4)
+def term_table(notice: Notice) -> tuple[tuple[str, str], ...]:
+    """(folded term, the term as the notice writes it), longest first."""
+    pairs = {fold(t): t for t in named_terms(notice) if len(t) >= 2}
+    return tuple(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
+
+
+@lru_cache(maxsize=4)
+def notice_text(notice: Notice) -> str:
+    """The whole notice, folded: what counts as the notice's own wording."""
+    parts = [notice.title, notice.addressees, notice.cover_note, notice.issuer, notice.date, notice.preamble]
+    return fold("\n".join(parts + [s.title for s in notice.sections] + [t.text for t in notice.tasks]))
+
+
+def link(notice: Notice, norm: str) -> Links:
+    """Everything the normalised question names, with spans; explicit numbers first, then units,
+    titles and terms on the text the earlier ones did not take."""
+    links = Links()
+    tasks = _numbers(_TASK_PATTERNS, norm, "task")
+    sections = _numbers(_SECTION_PATTERNS, norm, "section")
+    taken = [False] * len(norm)
+    for m in tasks + sections:
+        taken[m.start:m.end] = [True] * (m.end - m.start)
+    # a section pattern and a task pattern on the same words: the section reading wins (第五部分)
+    tasks = [t for t in tasks if not any(s.start <= t.start < s.end for s in sections)]
+    titles = [Mention("title", n, m.start, m.end, "title") for m in
+              _exact(tuple((a, str(n)) for a, n in title_table(notice)), norm, taken, "title")
+              for n in [int(m.value)]]
+    units = _exact(unit_aliases(notice), norm, taken, "unit")
+    terms = _exact(term_table(notice), norm, taken, "term")
+    vocabulary = notice_text(notice)
+    units += _fuzzy(unit_aliases(notice), norm, taken, "unit", 3, vocabulary)
+    terms += _fuzzy(term_table(notice), norm, taken, "term", 3, vocabulary)
+    links.mentions = sorted(tasks + sections + titles + units + terms, key=lambda m: m.start)
+    links.tasks = list(dict.fromkeys(int(m.value) for m in tasks))
+    links.sections = list(dict.fromkeys(int(m.value) for m in sections))
+    links.units = list(dict.fromkeys(str(m.value) for m in sorted(units, key=lambda m: m.start)))
+    links.terms = list(dict.fromkeys(str(m.value) for m in sorted(terms, key=lambda m: m.start)))
+    links.titles = list(dict.fromkeys(int(m.value) for m in sorted(titles, key=lambda m: m.start)))
+    return links
+
+
+def english_term(norm: str) -> list[str]:
+    """Chinese terms for the English words of a question (「artificial intelligence」 → 人工智能)."""
+    out = []
+    for en, zh in sorted(lexicon.english_terms().items(), key=lambda kv: -len(kv[0])):
+        if re.search(r"(?<![a-z])" + re.escape(en) + r"(?![a-z])", norm):
+            out.append(zh)
+            norm = norm.replace(en, " ")
+    return out

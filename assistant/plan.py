@@ -1,0 +1,408 @@
+"""Question → typed query plan. One `Plan` per question; a question with several parts is a plan
+of several `Step`s, answered in order. The operation of each step is read from the lexicon's
+signals (`assistant.lexicon`) and what the question names (`assistant.link`); earlier steps and
+earlier turns supply what a step leaves out (「它由誰牽頭？」, 「那 X 呢？」) through a `Focus`.
+
+Nothing here answers anything: `execute` turns each step into a result from the records (or, for
+content, from retrieval), and only `content` and `not_stated` steps ever need retrieval.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from corpus import Notice, Task
+from corpus.script import detect, fold
+
+from . import lexicon
+from .link import Links, english_term, link
+
+
+class Op(StrEnum):
+    WHO_LEADS = "who_leads"  # lead units of tasks (and, always, who shares them)
+    WHO_SHARES = "who_shares"  # the 按職責分工負責 units
+    WHO_INVOLVED = "who_involved"  # every unit named, optionally minus some (「除了政數局還有誰」)
+    DOES_LEAD = "does_unit_lead"  # yes/no: does unit U lead task T
+    UNIT_TASKS = "unit_tasks"  # tasks of units with a role filter
+    SHARED_TASKS = "shared_tasks"  # tasks several units are all named in (with a role)
+    RANK_UNITS = "rank_units"  # which unit leads / shares / appears most (or least)
+    NO_LEAD_TASKS = "no_lead_tasks"  # tasks naming no lead (optionally within sections)
+    MULTI_LEAD_TASKS = "multi_lead_tasks"  # tasks with more than one lead unit
+    SECTION_TASKS = "section_tasks"  # tasks of a section
+    SECTION_OF = "section_of"  # the section a task is in
+    MENTIONS = "mentions"  # every task that mentions a term (complete)
+    DOCUMENT = "document"  # header facts: issuer, date, addressees, approval, totals
+    CONTENT = "content"  # what tasks say (named tasks' sentences, or retrieval)
+    NOT_STATED = "not_stated"  # a fact the notice does not give about something it mentions
+    OUT_OF_SCOPE = "out_of_scope"
+    INVALID = "invalid"  # a task or section number the notice does not have
+
+
+NEEDS_TASK = {Op.WHO_LEADS, Op.WHO_SHARES, Op.WHO_INVOLVED, Op.DOES_LEAD, Op.SECTION_OF}
+NEEDS_UNIT = {Op.UNIT_TASKS, Op.SHARED_TASKS}
+ROLES = ("lead", "co", "any", "co_only")
+
+
+@dataclass(frozen=True)
+class Step:
+    op: Op
+    tasks: tuple[int, ...] = ()
+    units: tuple[str, ...] = ()
+    sections: tuple[int, ...] = ()
+    terms: tuple[str, ...] = ()
+    role: str = "any"  # lead | co | any | co_only
+    count: bool = False  # a count was asked for (the list is given too)
+    within: tuple[int, ...] = ()  # restrict a task list to these (「其中哪些…」)
+    exclude: tuple[str, ...] = ()  # units to leave out (「除了政數局…」)
+    facts: tuple[str, ...] = ()  # DOCUMENT: issuer | date | addressees | approval | totals
+    fact: str = ""  # NOT_STATED: budget | person | howto | when | population | figure
+    least: bool = False  # RANK_UNITS: the fewest instead of the most
+    yes_no: bool = False
+    query: str = ""  # the words of this part, for retrieval and sentence choice
+    linked_by: str = "explicit"  # explicit | title | term | topic | focus
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[Step, ...]
+    script: str  # zh-Hant | zh-Hans | en: the script answers are written in
+    lang: str  # zh-Hant | zh-Hans | yue | en: how the question was written
+    confidence: float
+    question: str  # the question as asked
+
+    def to_json(self) -> dict:
+        return {"steps": [{k: (list(v) if isinstance(v, tuple) else v) for k, v in s.__dict__.items()
+                           if v not in ((), "", False) or k in ("op",)} for s in self.steps],
+                "script": self.script, "lang": self.lang, "confidence": round(self.confidence, 2)}
+
+
+@dataclass
+class Focus:
+    """What the conversation is about so far: the last tasks, units and sections, and the last step."""
+
+    tasks: tuple[int, ...] = ()
+    units: tuple[str, ...] = ()
+    sections: tuple[int, ...] = ()
+    step: Step | None = None
+    history: list[Step] = field(default_factory=list)
+
+
+# A callback that names the task(s) a piece of text is about when it quotes no title: retrieval.
+TopicLinker = "Callable[[str], tuple[list[int], float]]"
+
+_CLAUSE = re.compile(r"[^?？。!！;；\n]+[?？。!！;；]?")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_QUOTED_TERM = re.compile(r"[「“\"'《]([^」”\"'》]{1,24})[」”\"'》]")
+# the words that follow a mention cue, up to a question tail: 「提到粵經濟的任務」 → 粵經濟
+_MENTION_TAIL = re.compile(r"^\s*(?:了|过|到)?\s*([^\s,，。?？!！的]{2,16}?)\s*(?:的|这个词|这个|一词|字眼)?"
+                           r"\s*(?:任务|项|条|工作|内容|有哪些|有几|是哪|呢|吗|[,，。?？!！]|$)")
+
+
+def _role(sig: set[str]) -> str:
+    if "only" in sig and ("co" in sig or "involved" in sig or "lead" in sig):
+        return "co_only"
+    if "co" in sig and "lead" not in sig:
+        return "co"
+    if "lead" in sig and not ({"co", "involved"} & sig):
+        return "lead"
+    return "any"
+
+
+def _clauses(norm: str) -> list[str]:
+    parts = [c.strip() for c in _CLAUSE.findall(norm) if c.strip(" ?？。!！;；")]
+    return parts or [norm]
+
+
+def _mention_term(norm: str, links: Links) -> list[str]:
+    """The term whose every mention is asked for: a named term of the notice, a quoted string, the
+    words after a mention cue, or the Chinese term for an English word."""
+    if links.terms:
+        return links.terms
+    if m := _QUOTED_TERM.search(norm):
+        return [m.group(1)]
+    for c in lexicon.cues(norm):
+        if c.signal == "mention":
+            if m := _MENTION_TAIL.match(norm[c.end:]):
+                return [m.group(1)]
+    return english_term(norm)[:1]
+
+
+def _doc_facts(sig: set[str], norm: str) -> tuple[str, ...]:
+    facts = [f for f in ("issuer", "addressees", "approval") if f in sig]
+    if "date" in sig and "ask_when" not in sig:
+        facts.append("date")
+    return tuple(facts)
+
+
+def _not_stated_fact(sig: set[str]) -> str:
+    for fact in ("budget", "person", "howto", "population", "when"):
+        if f"ask_{fact}" in sig:
+            return fact
+    return ""
+
+
+def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | None) -> Step | None:
+    """One part of a question → one step, or None for a part that asks nothing (「謝謝」)."""
+    links = link(notice, clause)
+    sig = lexicon.signals(clause)
+    content = _content_left(clause, links)
+    n_tasks, n_sections = len(notice.tasks), len(notice.sections)
+    bad = [n for n in links.tasks if not 1 <= n <= n_tasks] or [n for n in links.sections if not 1 <= n <= n_sections]
+    if bad:
+        what = "task" if any(not 1 <= n <= n_tasks for n in links.tasks) else "section"
+        return Step(Op.INVALID, tasks=tuple(bad) if what == "task" else (), sections=tuple(bad) if what == "section" else (),
+                    query=clause)
+    tasks = tuple(dict.fromkeys(links.tasks + links.titles))
+    linked_by = "explicit" if links.tasks else ("title" if links.titles else "")
+    units = tuple(links.units)
+    role = _role(sig)
+    count = "count" in sig
+    yes_no = "yes_no" in sig
+    asks_who = bool({"lead", "who", "co", "involved"} & sig)
+
+    # -- the document itself -------------------------------------------------------------------
+    facts = _doc_facts(sig, clause)
+    if facts and not tasks and not ({"lead", "co"} & sig and units):
+        if "date" not in facts or "doc" in sig or not content:
+            return Step(Op.DOCUMENT, facts=facts, query=clause)
+    if count and "totals_object" in sig and not (tasks or units or links.sections or links.terms) \
+            and not ({"no_lead", "more_than_one", "mention", "lead", "co", "involved", "section_word"} & sig) \
+            and not content:
+        return Step(Op.DOCUMENT, facts=("totals",), query=clause)
+    if count and "section_word" in sig and not (tasks or units or links.sections or links.terms) and not content \
+            and not ({"no_lead", "more_than_one"} & sig):
+        return Step(Op.DOCUMENT, facts=("totals",), query=clause)
+
+    # -- aggregations over every task ----------------------------------------------------------
+    if "more_than_one" in sig and not tasks:
+        return Step(Op.MULTI_LEAD_TASKS, count=count, query=clause)
+    if ({"most", "least"} & sig) and not tasks and (asks_who or "list" in sig or units or "count" in sig):
+        rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else ("co" if "co" in sig else "any")
+        return Step(Op.RANK_UNITS, role=rank_role, least="least" in sig and "most" not in sig, query=clause)
+    if "no_lead" in sig and not tasks:
+        if not content or links.sections or count or "list" in sig:
+            return Step(Op.NO_LEAD_TASKS, sections=tuple(links.sections), count=count, query=clause)
+
+    # -- a unit's tasks ------------------------------------------------------------------------
+    section = _section_by_topic(notice, clause, sig) if not links.sections else None
+    sections = tuple(links.sections) or ((section,) if section else ())
+    if units and not tasks:
+        within = focus.tasks if "among" in sig else ()
+        if len(units) >= 2 and ({"joint", "list", "count"} & sig or "和" in clause or " and " in clause):
+            return Step(Op.SHARED_TASKS, units=units, role=role, count=count, within=within, query=clause)
+        if not (content and not ({"list", "count", "lead", "co", "involved"} & sig)):
+            within = within or (tuple(t.number for s in sections for t in notice.tasks_in(notice.sections[s - 1])))
+            return Step(Op.UNIT_TASKS, units=units, role=role, count=count, within=within, query=clause)
+
+    # -- a named task --------------------------------------------------------------------------
+    if tasks:
+        return _task_step(tasks, units, sig, role, clause, content, linked_by or "explicit")
+
+    # -- sections and mentions -----------------------------------------------------------------
+    if sections and ("section_of" not in sig or links.sections):
+        if "no_lead" in sig:
+            return Step(Op.NO_LEAD_TASKS, sections=sections, count=count, query=clause)
+        return Step(Op.SECTION_TASKS, sections=sections, count=count, query=clause)
+    if "mention" in sig or (links.terms and ({"list", "count"} & sig) and not asks_who):
+        term = _mention_term(clause, links)
+        if term and ("mention" in sig or {"list", "count"} & sig):
+            return Step(Op.MENTIONS, terms=tuple(term[:1]), count=count, query=clause)
+
+    # -- what is left leans on the conversation ------------------------------------------------
+    named = links.named_anything
+    refers = bool({"followup_ref", "among", "else", "switch"} & sig) or not content
+    if not named and refers and focus.step is not None:
+        inherited = _from_focus(sig, role, count, yes_no, clause, content, focus)
+        if inherited is not None:
+            return inherited
+    if focus.step is not None and "switch" in sig and not ({"lead", "co", "involved", "who", "describe"} & sig):
+        prev = focus.step
+        if prev.op in NEEDS_TASK and topic is not None:
+            found, _conf = topic(clause)
+            if found:
+                return replace(prev, tasks=tuple(found[:1]), query=clause, linked_by="topic", within=(), exclude=())
+
+    # -- a task named by its topic -------------------------------------------------------------
+    fact = _not_stated_fact(sig)
+    term_tasks = _term_tasks(notice, links.terms)
+    if fact:
+        return Step(Op.NOT_STATED, tasks=term_tasks, terms=tuple(links.terms), fact=fact, query=clause,
+                    linked_by="term" if term_tasks else "topic")
+    if asks_who and not units:
+        if term_tasks and len(term_tasks) == 1:
+            return _task_step(term_tasks, (), sig, role, clause, content, "term")
+        if topic is not None:
+            found, _conf = topic(clause)
+            if found:
+                return _task_step(tuple(found[:1]), (), sig, role, clause, content, "topic")
+    if "section_of" in sig and topic is not None:
+        found, _conf = term_tasks or topic(clause)
+        if found:
+            return Step(Op.SECTION_OF, tasks=tuple(found[:1]), query=clause, linked_by="topic")
+    if not content and not named and not sig - {"frame", "yes_no", "describe", "switch"}:
+        return None
+    return Step(Op.CONTENT, tasks=term_tasks if len(term_tasks) <= 3 else (), terms=tuple(links.terms),
+                query=clause, yes_no=yes_no, linked_by="term" if term_tasks else "topic")
+
+
+def _task_step(tasks: tuple[int, ...], units: tuple[str, ...], sig: set[str], role: str, clause: str,
+               content: list[str], linked_by: str) -> Step:
+    base = {"tasks": tasks, "query": clause, "linked_by": linked_by, "yes_no": "yes_no" in sig}
+    if "section_of" in sig:
+        return Step(Op.SECTION_OF, **base)
+    if units and "yes_no" in sig and "lead" in sig and not ({"else", "co"} & sig):
+        return Step(Op.DOES_LEAD, units=units, **base)
+    if units and ({"else", "co", "involved", "who"} & sig):
+        return Step(Op.WHO_INVOLVED, exclude=units if "else" in sig else (), **base)
+    if "no_lead" in sig or "has_lead" in sig or "lead" in sig:
+        return Step(Op.WHO_LEADS, **base)
+    if "co" in sig or "else" in sig:
+        return Step(Op.WHO_SHARES if "co" in sig else Op.WHO_INVOLVED, **base)
+    if "who" in sig or "involved" in sig:
+        return Step(Op.WHO_INVOLVED, **base)
+    fact = _not_stated_fact(sig)
+    if fact:
+        return Step(Op.NOT_STATED, fact=fact, **base)
+    return Step(Op.CONTENT, **base)
+
+
+def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str, content: list[str],
+                focus: Focus) -> Step | None:
+    """A part that names nothing: 「由誰牽頭？」「其中哪些是它牽頭的？」「還有別的單位嗎？」「要做甚麼？」."""
+    prev = focus.step
+    if "among" in sig and focus.units and ({"lead", "co", "involved", "list", "count"} & sig):
+        return Step(Op.UNIT_TASKS, units=focus.units, role=role, count=count, within=focus.tasks, query=clause,
+                    linked_by="focus")
+    if "among" in sig and focus.tasks and "no_lead" in sig:
+        return Step(Op.NO_LEAD_TASKS, within=focus.tasks, count=count, query=clause, linked_by="focus")
+    tasks = focus.tasks[:5]
+    if tasks and ({"lead", "who", "co", "involved", "else", "no_lead", "has_lead", "section_of"} & sig):
+        exclude = focus.units if "else" in sig else ()
+        step = _task_step(tasks, (), sig, role, clause, content, "focus")
+        if exclude and step.op in (Op.WHO_INVOLVED, Op.WHO_SHARES, Op.WHO_LEADS):
+            step = replace(step, op=Op.WHO_INVOLVED, exclude=exclude)
+        return step
+    if focus.units and ({"list", "count", "lead", "co", "involved"} & sig) and prev is not None and prev.op in NEEDS_UNIT:
+        return replace(prev, role=role, count=count, query=clause, linked_by="focus")
+    if tasks and ({"describe", "followup_ref", "yes_no"} & sig or content):
+        fact = _not_stated_fact(sig)
+        return Step(Op.NOT_STATED if fact else Op.CONTENT, tasks=tasks, fact=fact, query=clause,
+                    yes_no=yes_no, linked_by="focus")
+    if "switch" in sig and prev is not None:
+        return replace(prev, query=clause, linked_by="focus")
+    return None
+
+
+def _term_tasks(notice: Notice, terms: list[str]) -> tuple[int, ...]:
+
+    out: list[int] = []
+    for term in terms:
+        key = fold(term)
+        out += [t.number for t in notice.tasks if key in fold(t.text)]
+    return tuple(dict.fromkeys(out))
+
+
+_GENERIC = frozenset("数字 建设 推进 推动 加强 深化 完善 提升 提高 打造 发展 广东 全面 加快 工作 体系 能力 服务 水平 "
+                     "部分 哪些 任务 什么 有哪 那个 这个 那部 这部 一部 的部".split())
+
+
+def _section_by_topic(notice: Notice, clause: str, sig: set[str]) -> int | None:
+    """「網絡安全那部分」: the section whose title shares the most specific words with the question."""
+    if "section_word" not in sig:
+        return None
+
+    grams = {clause[i:i + 2] for i in range(len(clause) - 1)} - _GENERIC
+    grams = {g for g in grams if _CJK.fullmatch(g[0]) and _CJK.fullmatch(g[1])}
+    scores = []
+    for s in notice.sections:
+        title = fold(s.title)
+        scores.append((sum(g in title for g in grams), s.number))
+    scores.sort(reverse=True)
+    if scores and scores[0][0] >= 2 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+        return scores[0][1]
+    en = english_term(clause)
+    if en:
+        hits = [s.number for s in notice.sections if any(fold(t) in fold(s.title) for t in en)]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+def _content_left(clause: str, links: Links) -> list[str]:
+    """The question's content words once names and cue phrases are taken out: what it is *about*."""
+    from .scope import content_words
+
+    text = list(clause)
+    for a, b in links.spans():
+        text[a:b] = [" "] * (b - a)
+    for c in lexicon.cues(clause):
+        text[c.start:c.end] = [" "] * (c.end - c.start)
+    stop = lexicon.english_stopwords()
+    return [w for w in content_words("".join(text)) if w not in stop]
+
+
+def make_plan(notice: Notice, question: str, focus: Focus | None = None,
+              topic: TopicLinker | None = None) -> Plan:
+    """The plan for one question, given what the conversation is about so far."""
+    focus = focus or Focus()
+    norm = lexicon.normalise(question)
+    script = detect(question)
+    lang = "yue" if script != "en" and lexicon.is_cantonese(fold(question)) else script
+    steps: list[Step] = []
+    local = Focus(focus.tasks, focus.units, focus.sections, focus.step, list(focus.history))
+    for clause in _clauses(norm):
+        step = read_step(notice, clause, local, topic)
+        if step is None:
+            continue
+        steps.append(step)
+        advance(local, step, step_tasks(notice, step))
+    if not steps:
+        steps = [Step(Op.CONTENT, query=norm, linked_by="topic")]
+    confidence = min(_confidence(s) for s in steps)
+    return Plan(tuple(steps), script, lang, confidence, question)
+
+
+def _confidence(step: Step) -> float:
+    return {"explicit": 1.0, "title": 0.9, "term": 0.85, "focus": 0.8, "topic": 0.6}.get(step.linked_by, 0.5)
+
+
+def step_tasks(notice: Notice, step: Step) -> tuple[int, ...]:
+    """The tasks a record step denotes (what 「其中」 or 「要做甚麼」 in the next part points at)."""
+    tasks = notice.tasks
+    if step.within:
+        tasks = tuple(t for t in tasks if t.number in step.within)
+    if step.op == Op.UNIT_TASKS:
+        return tuple(t.number for t in tasks if any(role_holds(t, u, step.role) for u in step.units))
+    if step.op == Op.SHARED_TASKS:
+        return tuple(t.number for t in tasks if all(role_holds(t, u, step.role) for u in step.units))
+    if step.op == Op.SECTION_TASKS:
+        return tuple(t.number for t in tasks if t.section.number in step.sections)
+    if step.op == Op.NO_LEAD_TASKS:
+        return tuple(t.number for t in tasks if not t.leads and (not step.sections or t.section.number in step.sections))
+    if step.op == Op.MULTI_LEAD_TASKS:
+        return tuple(t.number for t in tasks if len(t.leads) > 1)
+    return step.tasks
+
+
+def role_holds(task: Task, unit: str, role: str) -> bool:
+    if role == "lead":
+        return unit in task.leads
+    if role in ("co", "co_only"):
+        return unit in task.co
+    return unit in task.units
+
+
+def advance(focus: Focus, step: Step, result_tasks: tuple[int, ...]) -> None:
+    """Move the conversation's focus past a step (and its result's tasks, when known)."""
+    tasks = result_tasks or step.tasks or step.within
+    if tasks:
+        focus.tasks = tuple(tasks)
+    if step.units:
+        focus.units = step.units
+    if step.sections:
+        focus.sections = step.sections
+    if step.op not in (Op.OUT_OF_SCOPE, Op.INVALID, Op.DOCUMENT):
+        focus.step = step
+    focus.history.append(step)
