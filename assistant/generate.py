@@ -22,11 +22,10 @@ from corpus.script import Script, detect, fold, render, to_traditional
 
 from . import extractive
 from .answer import Answer
-from .lookup import cite
 from .prompts import language_rule, prompt
 
 if TYPE_CHECKING:
-    from .pipeline import Assistant, Route
+    from .pipeline import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -147,36 +146,36 @@ def _is_citation_number(n: str, allowed: set[int]) -> bool:
     return n.isdigit() and int(n) in allowed
 
 
-def generate(assistant: Assistant, question: str, script: Script, tasks: list[Task], fallback: str,
-             route: Route, scorer: extractive.Scorer | None = None) -> Iterator[Answer]:
-    """Stream the model's answer as partial Answers, then the checked final one."""
+EXPLANATION_LABEL = {"zh-Hant": "解釋(模型生成,已核對原文):", "zh-Hans": "解释(模型生成,已核对原文):",
+                     "en": "Explanation (written by the model, checked against the notice):"}
+
+
+def explain(assistant: Assistant, answer: Answer) -> Iterator[Answer]:
+    """Stream the model's explanation below the evidence, then the final answer: the evidence plus
+    the explanation when it passed its checks, the evidence alone (with a note) when it did not."""
     from .llm import LLMUnavailable
 
-    messages, tasks = build_messages(question, script, tasks, scorer)
+    question, script, tasks, evidence, _plan = answer.pending
+    base = {**answer.__dict__, "pending": None}
+    messages, tasks = build_messages(question, script, tasks, None)
+    label = EXPLANATION_LABEL[script]
     text = ""
-    context = tuple(t.number for t in tasks)
     try:
         for delta in assistant.llm.stream_chat(messages, max_tokens=assistant.cfg.llm_max_tokens):
             text += delta
-            yield Answer(render(text, script), kind=route.kind, script=script, used_llm=True, done=False,
-                         question=question)
+            yield Answer(**{**base, "answer": f"{evidence}\n\n{label}{render(text, script)}", "done": False,
+                            "used_llm": True})
     except LLMUnavailable as e:
-        log.warning("model failed, answering extractively: %s", e)
-        yield assistant._final(fallback, route, script, question, cited=route.context,
-                               notice="模型暫時無法使用,以下為原文摘錄。/ The model failed: extractive answer.")
+        log.warning("model failed: %s", e)
+        yield Answer(**{**base, "notice": "模型暫時無法使用,只顯示原文證據。/ The model failed: evidence only."})
         return
     text = _trim_unfinished(text.strip())
     if script == "zh-Hant" and detect(text) == "zh-Hans":
         text = to_traditional(text)
     problem = check(text, question, tasks, assistant.notice.units)
     if problem:
-        log.info("model answer rejected (%s); extractive answer instead: %r", problem, text[:200])
-        yield assistant._final(fallback, route, script, question, cited=route.context,
-                               notice="模型答案未通過核對,以下為原文摘錄。/ The model's answer failed its checks: extractive answer.")
+        log.info("explanation withdrawn (%s): %r", problem, text[:200])
+        yield Answer(**{**base, "notice": "模型的解釋未通過核對,已撤回。/ The model's explanation failed its checks and was withdrawn."})
         return
-    cited = cited_items(text)
-    if not cited:
-        # The model answered from its context but forgot the markers: say where it came from.
-        cited = list(context)
-        text += " " + "".join(cite(n, script == "en") for n in cited)
-    yield assistant._final(text, route, script, question, cited=tuple(cited), used_llm=True)
+    text = render(text, script)
+    yield Answer(**{**base, "answer": f"{evidence}\n\n{label}{text}", "explanation": text, "used_llm": True})

@@ -7,6 +7,7 @@ planner can tell what was named from how it was asked.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -58,8 +59,8 @@ _TASK_PATTERNS = [
     re.compile(rf"第\s*{_NUM}\s*(?:项|条|个任务|个工作|点|款|号任务|号|个要点|大点)"),
     re.compile(rf"(?:任务|事项|工作|条目|要点|项目|第)\s*[((]\s*{_NUM}\s*[))]"),
     re.compile(rf"(?:任务|事项|要点|条目)\s*([{_CN}]{{1,3}}){_AFTER_BARE}"),
-    re.compile(rf"(?:任务|事项|要点|条目|项|条)\s*(\d{{1,3}})(?![\d%年月日万亿个家项条])"),
-    re.compile(rf"(?<![\w])[((]\s*([{_CN}]{{1,3}})\s*[))]"),
+    re.compile(r"(?:任务|事项|要点|条目|项|条)\s*(\d{1,3})(?![\d%年月日万亿个家项条])"),
+    re.compile(rf"(?<![A-Za-z0-9])[((]\s*([{_CN}]{{1,3}})\s*[))]"),
     re.compile(r"(?<![a-z])(?:task|item|point|no|number|#)\s*\.?\s*#?\s*(\d{1,3})(?!\d)"),
     re.compile(r"(?<![&\w])#\s*(\d{1,3})\b"),
     re.compile(r"(\d{1,3})\s*号(?:任务|事项)"),
@@ -73,6 +74,19 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
           "xi": 11, "xii": 12, "xiii": 13}
 _EN_WORD_NUM = re.compile(r"(?<![a-z])(?:the\s+)?([a-z]+)(?:[\s-]+([a-z]+))?\s+(?:task|item|point)\b|"
                           r"(?<![a-z])(?:task|item|point|number|no\.?)\s+([a-z]+)(?:[\s-]+([a-z]+))?(?![a-z])")
+
+
+_RANGE = re.compile(r"^\s*(?:到|至|-|–|—|~|～|to|through|thru)\s*$")
+
+
+def _ranges(mentions: list[Mention], text: str) -> list[Mention]:
+    """「(二十四)到(二十八)」「tasks 3-5」: the numbers between two mentions joined by a range word."""
+    out = list(mentions)
+    for a, b in itertools.pairwise(mentions):
+        if _RANGE.match(text[a.end:b.start]) and isinstance(a.value, int) and isinstance(b.value, int) \
+                and 0 < b.value - a.value <= 20:
+            out += [Mention(a.kind, n, a.end, a.end, "range") for n in range(a.value + 1, b.value)]
+    return sorted(out, key=lambda m: (m.start, m.value))
 
 
 def _value(raw: str) -> int | None:
@@ -165,9 +179,7 @@ def _fuzzy(table: tuple[tuple[str, str], ...], text: str, taken: list[bool], kin
                 if not re.fullmatch(r"[\u3400-\u9fff]+", window) or window in vocabulary:
                     continue  # words the notice itself uses are not typos
                 ok = False
-                if size == len(alias) and _pinyin(window) == _pinyin(alias):
-                    ok = True
-                elif len(alias) > min_len and Levenshtein.distance(window, alias, score_cutoff=1) <= 1:
+                if (size == len(alias) and _pinyin(window) == _pinyin(alias)) or (len(alias) > min_len and Levenshtein.distance(window, alias, score_cutoff=1) <= 1):
                     ok = True
                 if ok:
                     candidates.setdefault((start, end), set()).add(value)
@@ -221,8 +233,13 @@ def link(notice: Notice, norm: str) -> Links:
     taken = [False] * len(norm)
     for m in tasks + sections:
         taken[m.start:m.end] = [True] * (m.end - m.start)
+    for m in re.finditer(r"(?<=\d)\s*(?:-|–|~|～|to)\s*(\d{1,2})\b", norm):  # "tasks 3-5": the 5
+        if any(t.end == m.start() for t in tasks) and _free(taken, m.start(1), m.end(1)):
+            tasks.append(Mention("task", int(m.group(1)), m.start(1), m.end(1)))
+            taken[m.start(1):m.end(1)] = [True] * (m.end(1) - m.start(1))
     # a section pattern and a task pattern on the same words: the section reading wins (第五部分)
-    tasks = [t for t in tasks if not any(s.start <= t.start < s.end for s in sections)]
+    tasks = _ranges([t for t in tasks if not any(s.start <= t.start < s.end for s in sections)], norm)
+    sections = _ranges(sections, norm)
     titles = [Mention("title", n, m.start, m.end, "title") for m in
               _exact(tuple((a, str(n)) for a, n in title_table(notice)), norm, taken, "title")
               for n in [int(m.value)]]

@@ -1,10 +1,10 @@
-"""Question → answer with citations. The one place that decides how a question is answered:
+"""Question → plan → results → answer with citations. The one place that runs a question:
 
-1. clean the input; make a follow-up standalone from the history;
-2. exact lookups from the records (task numbers, units, sections, the document) — no model;
-3. otherwise hybrid retrieval; out of scope → a plain refusal citing nothing;
-4. in scope → the model writes the answer from ≤3 tasks (`generate`), or, with no model or when its
-   answer fails the checks, the extractive answer.
+1. clean the input; replay the earlier turns' plans to know what the conversation is about (`Focus`);
+2. read the question into a typed `Plan` (`plan.make_plan`: lexicon signals + linking);
+3. execute each step (`execute`): record operations from the parsed records, content from the
+   notice's own sentences found by hybrid retrieval; nothing here calls the model;
+4. compose the evidence answer; a content answer may then be explained by the model (`explain`).
 """
 
 from __future__ import annotations
@@ -12,35 +12,22 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from config import Config
 from corpus import Notice, Task
 from corpus.script import Script, detect, render
 from index import Hit, HybridRetriever, open_retriever
 
-from . import extractive, lookup
 from .answer import Answer, Citation
-from .followup import needs_context, standalone, without_referents
-from .intent import Intent, parse_intent
+from .execute import Context, Result, execute
+from .plan import Focus, Op, Plan, advance, make_plan, step_sections
 from .prompts import refusal_text
-from .scope import assess, content_words, foreign_terms
+from .scope import assess
 from .validate import InvalidQuestion, clean_history, clean_question
 
 log = logging.getLogger(__name__)
 
 History = list[tuple[str, str]]  # (user, assistant) pairs, oldest first
-
-
-@dataclass
-class Route:
-    """What the pipeline decided, before any text is written."""
-
-    kind: str
-    text: str = ""  # the exact (record-based) answer, Traditional or English
-    cited: tuple[int, ...] = ()
-    context: tuple[int, ...] = ()  # tasks handed to the model for general questions
-    refused: bool = False
 
 
 class Assistant:
@@ -115,21 +102,68 @@ class Assistant:
             return Answer(str(e), refused=True, kind="invalid", script="zh-Hant")
         turns = clean_history(history, self.cfg.max_question_chars)
         script = self._script(text, [u for u, _ in turns])
-        query, route = self._resolve(text, turns)
-        english = script == "en"
-        if route.kind == "out_of_scope":
-            return self._final(refusal_text(script), route, script, query)
-        if route.text or not route.context:
-            return self._final(route.text, route, script, query)
-        tasks = [self.notice.tasks[n - 1] for n in route.context]
-        scorer = self.retriever.similarities if english and self.retriever.mode != "bm25" else None
-        fallback = extractive.answer(tasks, query, english, scorer)
-        notice = "" if self.llm is not None or self.cfg.llm == "none" else \
-            "模型未載入,以下為原文摘錄。/ Model unavailable: extractive answer."
-        answer = self._final(fallback, route, script, query, notice=notice, cited=route.context)
-        if self.llm is not None:
-            answer.pending = (query, script, tasks, fallback, route, scorer)
+        focus = self.replay([u for u, _ in turns])
+        plan = self.plan(text, focus)
+        results = self.run(plan, focus, script)
+        answer = self.compose(plan, results, script)
+        explainable = [n for r in results for n in r.explainable]
+        if self.llm is not None and explainable and not answer.refused:
+            tasks = [self.notice.tasks[n - 1] for n in dict.fromkeys(explainable)][:3]
+            answer.pending = (text, script, tasks, answer.evidence, plan)
+        elif explainable and self.llm is None and self.cfg.llm != "none":
+            answer.notice = "模型未載入,只顯示原文證據。/ Model unavailable: evidence only."
         return answer
+
+    # -- plan, execute, compose -------------------------------------------------------------
+
+    def plan(self, question: str, focus: Focus | None = None) -> Plan:
+        return make_plan(self.notice, question, focus, topic=self._topic)
+
+    def replay(self, earlier: list[str]) -> Focus:
+        """The conversation's focus after the earlier user turns, re-planned and re-run in order
+        (records and retrieval only: cheap, and the same whether a UI or an API sent the history)."""
+        focus = Focus()
+        for question in earlier[-6:]:
+            plan = self.plan(question, focus)
+            self.run(plan, focus, plan.script)
+        return focus
+
+    def run(self, plan: Plan, focus: Focus, script: Script) -> list[Result]:
+        english = script == "en"
+        scorer = self.retriever.similarities if english and self.retriever.mode != "bm25" else None
+        ctx = Context(self.notice, english, self._search, scorer)
+        results = []
+        for step in plan.steps:
+            result = execute(step, ctx)
+            results.append(result)
+            if not result.refused:
+                advance(focus, step, result.tasks, step_sections(self.notice, step))
+        return results
+
+    def compose(self, plan: Plan, results: list[Result], script: Script) -> Answer:
+        answered = [r for r in results if not r.refused or r.step.op == Op.INVALID]
+        if not answered:
+            text = refusal_text(script)
+            return Answer(text, refused=True, kind=Op.OUT_OF_SCOPE.value, script=script, question=plan.question,
+                          evidence=text, plan=plan.to_json())
+        text = render("\n\n".join(r.text for r in answered), script)
+        cited: dict[int, str] = {}
+        for r in answered:
+            for n in r.cited:
+                if r.quotes.get(n) or n not in cited:
+                    cited[n] = r.quotes.get(n, "")
+        refused = all(r.refused for r in answered)
+        return Answer(
+            answer=text,
+            citations=self.citations(cited),
+            refused=refused,
+            kind=answered[0].step.op.value if len(answered) == 1 else "multi",
+            script=script,
+            question=plan.question,
+            evidence=text,
+            not_stated=any(r.not_stated for r in answered),
+            plan=plan.to_json(),
+        )
 
     def explain(self, answer: Answer) -> Iterator[Answer]:
         """Continue an answer from `evidence()` with the model: partial answers, then the final one.
@@ -137,100 +171,18 @@ class Assistant:
         if answer.pending is None or self.llm is None:
             yield answer
             return
-        from .generate import generate
+        from .generate import explain
 
-        query, script, tasks, fallback, route, scorer = answer.pending
-        yield from generate(self, query, script, tasks, fallback, route, scorer)
+        yield from explain(self, answer)
 
-    # -- routing ----------------------------------------------------------------------------
-
-    def _resolve(self, text: str, turns: History) -> tuple[str, Route]:
-        """The question to answer and its route. A follow-up is condensed with the history when it
-        points back or names nothing, and also when, asked alone, it would be out of scope."""
-        if not turns:
-            return text, self.route(text)
-        condensed = standalone(self.notice, text, turns)
-        if condensed == text:
-            return text, self.route(text)
-        if needs_context(self.notice, text):
-            return condensed, self.route(condensed)
-        alone = self.route(text)
-        return (condensed, self.route(condensed)) if alone.kind == "out_of_scope" else (text, alone)
-
-    def route(self, query: str) -> Route:
-        english = detect(query) == "en"
-        intent = parse_intent(self.notice, query)
-        if not (intent.tasks or intent.units or intent.sections) and foreign_terms(self.notice, query):
-            # 「浙江省…」「2025年…」: the same kind of plan, for a place or year this notice is not about.
-            # (A question that names a task or unit of this notice is answered from its records.)
-            return Route("out_of_scope", refused=True)
-        n_tasks, n_sections = len(self.notice.tasks), len(self.notice.sections)
-        bad = [n for n in intent.tasks if not 1 <= n <= n_tasks]
-        if bad:
-            return Route("invalid", lookup.out_of_range(self.notice, bad, english), refused=True)
-        if intent.tasks:
-            return self._task_route(intent, query, english)
-        bad = [n for n in intent.sections if not 1 <= n <= n_sections]
-        if bad:
-            return Route("invalid", lookup.out_of_range(self.notice, bad, english, "section"), refused=True)
-        sections = [self.notice.sections[n - 1] for n in intent.sections]
-        if intent.wants_no_lead:
-            text, cited = lookup.tasks_without_lead(self.notice, english, sections)
-            return Route("no_lead", text, tuple(cited))
-        if intent.wants_unit_tasks and intent.joint:
-            text, cited = lookup.joint_tasks(self.notice, intent.units, english,
-                                             leads_only=intent.wants_lead and not intent.wants_co)
-            return Route("unit_tasks", text, tuple(cited))
-        if intent.wants_unit_tasks:
-            texts, cited = [], []
-            leads_only = intent.wants_lead and not intent.wants_co
-            co_only = intent.wants_co and not intent.wants_lead and not intent.wants_count
-            for unit in intent.units:
-                t, c = lookup.unit_tasks(self.notice, unit, english, leads_only, intent.wants_count, co_only)
-                texts.append(t)
-                cited += c
-            return Route("unit_tasks", "\n\n".join(texts), tuple(dict.fromkeys(cited)))
-        if intent.mention:
-            text, cited = lookup.tasks_mentioning(self.notice, intent.mention, english)
-            if cited:
-                return Route("mentions", text, tuple(cited))
-        if sections:
-            texts, cited = [], []
-            for section in sections:
-                t, c = lookup.section_tasks(self.notice, section, english)
-                texts.append(t)
-                cited += c
-            return Route("section", "\n\n".join(texts), tuple(cited))
-        if intent.wants_issuer or intent.wants_date or intent.wants_addressees or intent.wants_totals:
-            return Route("document", lookup.document_facts(
-                self.notice, english, intent.wants_issuer, intent.wants_date, intent.wants_addressees,
-                intent.wants_totals))
-        if intent.title_tasks and (intent.wants_lead or intent.wants_co):
-            return self._responsibility_route(intent.title_tasks, english, query, intent)
-        return self._retrieval_route(intent, query, english)
-
-    def _task_route(self, intent: Intent, query: str, english: bool) -> Route:
-        if intent.wants_lead or intent.wants_co:
-            return self._responsibility_route(intent.tasks, english, query, intent)
-        if not intent.wants_section_of and content_words(without_referents(self.notice, query)):
-            # 「第二十一項對中文語料有什麼安排？」: a question about part of a task → its best sentences.
-            return Route("retrieval", context=tuple(intent.tasks[:3]))
-        tasks = [self.notice.tasks[n - 1] for n in intent.tasks]
-        text = "\n\n".join(lookup.describe_task(t, english) for t in tasks)
-        return Route("task", text, tuple(intent.tasks))
-
-    def _responsibility_route(self, numbers: list[int], english: bool, query: str, intent: Intent) -> Route:
-        """Who leads; and when the question also asks what the task is (「智慧全運是什麼？由誰牽頭？」)
-        or asks about a detail of it, the matching sentences too."""
-        tasks = [self.notice.tasks[n - 1] for n in numbers]
-        if intent.wants_description or intent.wants_section_of:
-            return Route("lead", "\n\n".join(lookup.describe_task(t, english) for t in tasks), tuple(numbers))
-        parts = []
-        detail = content_words(without_referents(self.notice, query))
-        for t in tasks:
-            quote = "".join(extractive.best_sentences(t, query, limit=1)) if detail else ""
-            parts.append(lookup.responsibility(t, english) + (f"\n「{quote}」" if quote else ""))
-        return Route("lead", "\n\n".join(parts), tuple(numbers))
+    def _topic(self, text: str) -> tuple[list[int], float]:
+        """The task(s) a piece of text is about when it names no title: hybrid retrieval."""
+        all_hits = self._search(text)
+        hits = [h for h in all_hits if h.task > 0]
+        if not hits or not assess(self.notice, text, all_hits).in_scope:
+            return [], 0.0
+        margin = hits[0].score - hits[1].score if len(hits) > 1 else 1.0
+        return [hits[0].task], min(1.0, 0.5 + margin)
 
     def _search(self, query: str) -> list[Hit]:
         """Hybrid search; if the index broke under us (folder deleted, corrupt), rebuild it once,
@@ -249,23 +201,6 @@ class Assistant:
                 self.retriever = HybridRetriever(self.notice, None, self.retriever.embed_model, mode="bm25")
                 return self.retriever.search(query)
 
-    def _retrieval_route(self, intent: Intent, query: str, english: bool) -> Route:
-        hits = self._search(query)
-        evidence = assess(self.notice, query, hits)
-        if not evidence.in_scope:
-            log.info("out of scope: %s", evidence)
-            return Route("out_of_scope", refused=True)
-        task_hits = [h for h in hits if h.task > 0]
-        if hits[0].task == 0:
-            return Route("document", extractive.header_answer(self.notice, query, english))
-        if intent.wants_lead or intent.wants_co:
-            return self._responsibility_route(intent.title_tasks or [task_hits[0].task], english, query, intent)
-        if intent.wants_section_of:
-            # 「數據要素相關的任務集中在第幾部分？」: the section of the best-matching task, listed.
-            text, cited = lookup.section_tasks(self.notice, self.notice.tasks[task_hits[0].task - 1].section, english)
-            return Route("section", text, tuple(cited))
-        return Route("retrieval", context=tuple(h.task for h in _context_hits(task_hits)))
-
     # -- helpers ----------------------------------------------------------------------------
 
     @staticmethod
@@ -276,34 +211,11 @@ class Assistant:
             return detect(previous[-1])
         return script
 
-    def citations(self, numbers: tuple[int, ...] | list[int]) -> list[Citation]:
+    def citations(self, numbers: dict[int, str] | tuple[int, ...] | list[int]) -> list[Citation]:
+        quotes = numbers if isinstance(numbers, dict) else dict.fromkeys(numbers, "")
         out = []
-        for n in dict.fromkeys(numbers):
+        for n, quote in quotes.items():
             t: Task = self.notice.tasks[n - 1]
-            out.append(Citation(item=n, title=t.title, section=f"{t.section.numeral}、{t.section.title}"))
+            out.append(Citation(item=n, title=t.title, section=f"{t.section.numeral}、{t.section.title}",
+                                quote=quote))
         return out
-
-    def _final(self, text: str, route: Route, script: Script, query: str, notice: str = "",
-               cited: tuple[int, ...] | None = None, used_llm: bool = False) -> Answer:
-        return Answer(
-            answer=render(text, script),
-            citations=self.citations(route.cited if cited is None else cited),
-            refused=route.refused,
-            kind=route.kind,
-            script=script,
-            used_llm=used_llm,
-            notice=notice,
-            question=query,
-        )
-
-
-def _context_hits(task_hits: list[Hit], limit: int = 3) -> list[Hit]:
-    """The top task, plus the next ones only while both signals rate them close to it: every
-    extra task costs the model seconds of prompt processing on this CPU."""
-    top = task_hits[0]
-    chosen = [top]
-    for h in task_hits[1:limit]:
-        if h.bm25 >= 0.6 * top.bm25 and h.dense >= top.dense - 0.015:
-            chosen.append(h)
-    return chosen
-

@@ -18,6 +18,7 @@ from corpus.script import detect, fold
 
 from . import lexicon
 from .link import Links, english_term, link
+from .scope import content_words, foreign_terms
 
 
 class Op(StrEnum):
@@ -30,6 +31,7 @@ class Op(StrEnum):
     RANK_UNITS = "rank_units"  # which unit leads / shares / appears most (or least)
     NO_LEAD_TASKS = "no_lead_tasks"  # tasks naming no lead (optionally within sections)
     MULTI_LEAD_TASKS = "multi_lead_tasks"  # tasks with more than one lead unit
+    NO_CO_TASKS = "no_co_tasks"  # tasks that name lead units only, nobody 按職責分工負責
     SECTION_TASKS = "section_tasks"  # tasks of a section
     SECTION_OF = "section_of"  # the section a task is in
     MENTIONS = "mentions"  # every task that mentions a term (complete)
@@ -61,6 +63,7 @@ class Step:
     least: bool = False  # RANK_UNITS: the fewest instead of the most
     yes_no: bool = False
     query: str = ""  # the words of this part, for retrieval and sentence choice
+    context: tuple[int, ...] = ()  # the conversation's tasks, for a part that alone would be out of scope
     linked_by: str = "explicit"  # explicit | title | term | topic | focus
 
 
@@ -96,8 +99,8 @@ _CLAUSE = re.compile(r"[^?？。!！;；\n]+[?？。!！;；]?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _QUOTED_TERM = re.compile(r"[「“\"'《]([^」”\"'》]{1,24})[」”\"'》]")
 # the words that follow a mention cue, up to a question tail: 「提到粵經濟的任務」 → 粵經濟
-_MENTION_TAIL = re.compile(r"^\s*(?:了|过|到)?\s*([^\s,，。?？!！的]{2,16}?)\s*(?:的|这个词|这个|一词|字眼)?"
-                           r"\s*(?:任务|项|条|工作|内容|有哪些|有几|是哪|呢|吗|[,，。?？!！]|$)")
+_MENTION_TAIL = re.compile(r"^\s*(?:了|过|到)?\s*([\u4e00-\u9fffa-z0-9+×]{2,16}?)\s*"
+                           r"(?=的|这个词|这个|一词|字眼|任务|项|条|工作|内容|有哪|有几|是哪|呢|吗|[^\u4e00-\u9fffa-z0-9+×]|$)")
 
 
 def _role(sig: set[str]) -> str:
@@ -110,8 +113,16 @@ def _role(sig: set[str]) -> str:
     return "any"
 
 
+# a comma or "and" starts a new part when a question word follows: 「…牽頭,屬於哪一部分」, "…, and who leads each"
+_SUBCLAUSE = re.compile(r"(?:[,，、]\s*(?:and\s+|还有|以及|另外|并且|同时)?|\s+and\s+)"
+                        r"(?=(?:which|who|what|how|when|where|is|are|does|do|in which)\b|哪|谁|什么|几|多少|是否|有没有|属于|由谁|要做)")
+
+
 def _clauses(norm: str) -> list[str]:
-    parts = [c.strip() for c in _CLAUSE.findall(norm) if c.strip(" ?？。!！;；")]
+    parts = []
+    for c in _CLAUSE.findall(norm):
+        parts += [p.strip() for p in _SUBCLAUSE.split(c)]
+    parts = [p for p in parts if p.strip(" ?？。!！;；,，")]
     return parts or [norm]
 
 
@@ -123,32 +134,37 @@ def _mention_term(norm: str, links: Links) -> list[str]:
     if m := _QUOTED_TERM.search(norm):
         return [m.group(1)]
     for c in lexicon.cues(norm):
-        if c.signal == "mention":
-            if m := _MENTION_TAIL.match(norm[c.end:]):
-                return [m.group(1)]
+        if c.signal == "mention" and (m := _MENTION_TAIL.match(norm[c.end:])):
+            return [m.group(1)]
     return english_term(norm)[:1]
 
 
 def _doc_facts(sig: set[str], norm: str) -> tuple[str, ...]:
     facts = [f for f in ("issuer", "addressees", "approval") if f in sig]
-    if "date" in sig and "ask_when" not in sig:
+    if ("date" in sig and "ask_when" not in sig) or ({"date", "ask_when"} & sig and "doc" in sig):
         facts.append("date")
     return tuple(facts)
 
 
 def _not_stated_fact(sig: set[str]) -> str:
-    for fact in ("budget", "person", "howto", "population", "when"):
+    for fact in ("budget", "person", "howto", "population"):
         if f"ask_{fact}" in sig:
             return fact
+    if "ask_when" in sig and "doc" not in sig:
+        return "when"
     return ""
 
 
-def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | None) -> Step | None:
+def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | None,
+              foreign: bool = False) -> Step | None:
     """One part of a question → one step, or None for a part that asks nothing (「謝謝」)."""
     links = link(notice, clause)
     sig = lexicon.signals(clause)
     content = _content_left(clause, links)
     n_tasks, n_sections = len(notice.tasks), len(notice.sections)
+    if not links.named_anything and foreign:
+        # 「浙江省…」「2025年…」: the same kind of question, for a place or year this notice is not about
+        return Step(Op.OUT_OF_SCOPE, query=clause)
     bad = [n for n in links.tasks if not 1 <= n <= n_tasks] or [n for n in links.sections if not 1 <= n <= n_sections]
     if bad:
         what = "task" if any(not 1 <= n <= n_tasks for n in links.tasks) else "section"
@@ -158,35 +174,38 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     linked_by = "explicit" if links.tasks else ("title" if links.titles else "")
     units = tuple(links.units)
     role = _role(sig)
+    if units and "no_lead" in sig:  # 「網信辦沒有牽頭的任務」: the unit's tasks it does not lead
+        role, sig = "co_only", sig - {"no_lead"}
     count = "count" in sig
     yes_no = "yes_no" in sig
     asks_who = bool({"lead", "who", "co", "involved"} & sig)
 
     # -- the document itself -------------------------------------------------------------------
     facts = _doc_facts(sig, clause)
-    if facts and not tasks and not ({"lead", "co"} & sig and units):
-        if "date" not in facts or "doc" in sig or not content:
-            return Step(Op.DOCUMENT, facts=facts, query=clause)
+    if facts and not tasks and not ({"lead", "co"} & sig and units) and \
+            ("date" not in facts or "doc" in sig or not content):
+        return Step(Op.DOCUMENT, facts=facts, query=clause)
     if count and "totals_object" in sig and not (tasks or units or links.sections or links.terms) \
             and not ({"no_lead", "more_than_one", "mention", "lead", "co", "involved", "section_word"} & sig) \
             and not content:
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
-    if count and "section_word" in sig and not (tasks or units or links.sections or links.terms) and not content \
-            and not ({"no_lead", "more_than_one"} & sig):
+    if count and ({"section_word", "totals_object"} & sig) and not (tasks or units or links.sections or links.terms) \
+            and "doc" in sig and not ({"no_lead", "more_than_one", "no_co", "mention"} & sig):
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
 
     # -- aggregations over every task ----------------------------------------------------------
-    if "more_than_one" in sig and not tasks:
+    if "more_than_one" in sig and not tasks and not units:
         return Step(Op.MULTI_LEAD_TASKS, count=count, query=clause)
+    if "no_co" in sig and not tasks and not units:
+        return Step(Op.NO_CO_TASKS, count=count, query=clause)
     if ({"most", "least"} & sig) and not tasks and (asks_who or "list" in sig or units or "count" in sig):
         rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else ("co" if "co" in sig else "any")
         return Step(Op.RANK_UNITS, role=rank_role, least="least" in sig and "most" not in sig, query=clause)
-    if "no_lead" in sig and not tasks:
-        if not content or links.sections or count or "list" in sig:
-            return Step(Op.NO_LEAD_TASKS, sections=tuple(links.sections), count=count, query=clause)
+    if "no_lead" in sig and not tasks and (not content or links.sections or count or "list" in sig):
+        return Step(Op.NO_LEAD_TASKS, sections=tuple(links.sections), count=count, query=clause)
 
     # -- a unit's tasks ------------------------------------------------------------------------
-    section = _section_by_topic(notice, clause, sig) if not links.sections else None
+    section = _section_by_topic(notice, clause, sig) if not (links.sections or tasks) else None
     sections = tuple(links.sections) or ((section,) if section else ())
     if units and not tasks:
         within = focus.tasks if "among" in sig else ()
@@ -201,18 +220,24 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return _task_step(tasks, units, sig, role, clause, content, linked_by or "explicit")
 
     # -- sections and mentions -----------------------------------------------------------------
-    if sections and ("section_of" not in sig or links.sections):
+    if sections:
         if "no_lead" in sig:
             return Step(Op.NO_LEAD_TASKS, sections=sections, count=count, query=clause)
         return Step(Op.SECTION_TASKS, sections=sections, count=count, query=clause)
-    if "mention" in sig or (links.terms and ({"list", "count"} & sig) and not asks_who):
+    if "mention" in sig or (links.terms and ({"list", "count"} & sig) and not asks_who and not content):
         term = _mention_term(clause, links)
-        if term and ("mention" in sig or {"list", "count"} & sig):
+        if term and _term_tasks(notice, term[:1]):
             return Step(Op.MENTIONS, terms=tuple(term[:1]), count=count, query=clause)
 
     # -- what is left leans on the conversation ------------------------------------------------
     named = links.named_anything
     refers = bool({"followup_ref", "among", "else", "switch"} & sig) or not content
+    if "switch" in sig and content and not named and focus.step is not None and focus.step.op in NEEDS_TASK \
+            and topic is not None and not ({"lead", "co", "involved", "who", "describe"} & sig):
+        # 「那醫療數字化轉型呢？」: the last question again, about a new topic
+        found, _conf = topic(clause)
+        if found:
+            return replace(focus.step, tasks=tuple(found[:1]), query=clause, linked_by="topic", within=(), exclude=())
     if not named and refers and focus.step is not None:
         inherited = _from_focus(sig, role, count, yes_no, clause, content, focus)
         if inherited is not None:
@@ -225,11 +250,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
                 return replace(prev, tasks=tuple(found[:1]), query=clause, linked_by="topic", within=(), exclude=())
 
     # -- a task named by its topic -------------------------------------------------------------
-    fact = _not_stated_fact(sig)
+    fact = _not_stated_fact(sig) or ("figure" if "ask_figure" in sig and content else "")
     term_tasks = _term_tasks(notice, links.terms)
     if fact:
         return Step(Op.NOT_STATED, tasks=term_tasks, terms=tuple(links.terms), fact=fact, query=clause,
-                    linked_by="term" if term_tasks else "topic")
+                    linked_by="term" if term_tasks else "topic", context=() if named else focus.tasks[:3])
     if asks_who and not units:
         if term_tasks and len(term_tasks) == 1:
             return _task_step(term_tasks, (), sig, role, clause, content, "term")
@@ -238,13 +263,14 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             if found:
                 return _task_step(tuple(found[:1]), (), sig, role, clause, content, "topic")
     if "section_of" in sig and topic is not None:
-        found, _conf = term_tasks or topic(clause)
+        found = list(term_tasks) or topic(clause)[0]
         if found:
             return Step(Op.SECTION_OF, tasks=tuple(found[:1]), query=clause, linked_by="topic")
     if not content and not named and not sig - {"frame", "yes_no", "describe", "switch"}:
         return None
     return Step(Op.CONTENT, tasks=term_tasks if len(term_tasks) <= 3 else (), terms=tuple(links.terms),
-                query=clause, yes_no=yes_no, linked_by="term" if term_tasks else "topic")
+                query=clause, yes_no=yes_no, linked_by="term" if term_tasks else "topic",
+                context=() if named else focus.tasks[:3])
 
 
 def _task_step(tasks: tuple[int, ...], units: tuple[str, ...], sig: set[str], role: str, clause: str,
@@ -272,13 +298,23 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
                 focus: Focus) -> Step | None:
     """A part that names nothing: 「由誰牽頭？」「其中哪些是它牽頭的？」「還有別的單位嗎？」「要做甚麼？」."""
     prev = focus.step
+    if prev is not None and prev.op == Op.DOCUMENT:
+        facts = _doc_facts(sig | {"doc"}, clause)
+        if facts or ("count" in sig and not content):
+            return Step(Op.DOCUMENT, facts=facts or ("totals",), query=clause, linked_by="focus")
+    if prev is not None and prev.op in NEEDS_UNIT and focus.units and "who" not in sig \
+            and ({"lead", "co", "involved", "only", "no_lead", "list", "count"} & sig) and "among" not in sig:
+        # 「那它按職責分工負責的呢？」 after 「省科技廳牽頭哪些任務？」: the same unit, another role
+        return replace(prev, role=role, count=count, query=clause, linked_by="focus")
     if "among" in sig and focus.units and ({"lead", "co", "involved", "list", "count"} & sig):
         return Step(Op.UNIT_TASKS, units=focus.units, role=role, count=count, within=focus.tasks, query=clause,
                     linked_by="focus")
     if "among" in sig and focus.tasks and "no_lead" in sig:
         return Step(Op.NO_LEAD_TASKS, within=focus.tasks, count=count, query=clause, linked_by="focus")
+    if focus.sections and prev is not None and prev.op in (Op.SECTION_TASKS, Op.SECTION_OF) and ({"list", "count"} & sig):
+        return Step(Op.SECTION_TASKS, sections=focus.sections, count=count, query=clause, linked_by="focus")
     tasks = focus.tasks[:5]
-    if tasks and ({"lead", "who", "co", "involved", "else", "no_lead", "has_lead", "section_of"} & sig):
+    if tasks and ({"lead", "who", "co", "involved", "no_lead", "has_lead", "section_of"} & sig):
         exclude = focus.units if "else" in sig else ()
         step = _task_step(tasks, (), sig, role, clause, content, "focus")
         if exclude and step.op in (Op.WHO_INVOLVED, Op.WHO_SHARES, Op.WHO_LEADS):
@@ -310,7 +346,7 @@ _GENERIC = frozenset("数字 建设 推进 推动 加强 深化 完善 提升 �
 
 def _section_by_topic(notice: Notice, clause: str, sig: set[str]) -> int | None:
     """「網絡安全那部分」: the section whose title shares the most specific words with the question."""
-    if "section_word" not in sig:
+    if not ({"section_word", "section_of"} & sig):
         return None
 
     grams = {clause[i:i + 2] for i in range(len(clause) - 1)} - _GENERIC
@@ -332,8 +368,6 @@ def _section_by_topic(notice: Notice, clause: str, sig: set[str]) -> int | None:
 
 def _content_left(clause: str, links: Links) -> list[str]:
     """The question's content words once names and cue phrases are taken out: what it is *about*."""
-    from .scope import content_words
-
     text = list(clause)
     for a, b in links.spans():
         text[a:b] = [" "] * (b - a)
@@ -341,6 +375,15 @@ def _content_left(clause: str, links: Links) -> list[str]:
         text[c.start:c.end] = [" "] * (c.end - c.start)
     stop = lexicon.english_stopwords()
     return [w for w in content_words("".join(text)) if w not in stop]
+
+
+def content_phrases(clause: str) -> list[str]:
+    """Runs of Chinese characters left once cue phrases are taken out, longest first."""
+    text = list(clause)
+    for c in lexicon.cues(clause):
+        text[c.start:c.end] = [" "] * (c.end - c.start)
+    runs = re.findall(r"[\u3400-\u9fff]{4,}", "".join(text))
+    return sorted(runs, key=len, reverse=True)
 
 
 def make_plan(notice: Notice, question: str, focus: Focus | None = None,
@@ -351,13 +394,14 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
     script = detect(question)
     lang = "yue" if script != "en" and lexicon.is_cantonese(fold(question)) else script
     steps: list[Step] = []
+    foreign = bool(foreign_terms(notice, question))
     local = Focus(focus.tasks, focus.units, focus.sections, focus.step, list(focus.history))
     for clause in _clauses(norm):
-        step = read_step(notice, clause, local, topic)
+        step = read_step(notice, clause, local, topic, foreign)
         if step is None:
             continue
         steps.append(step)
-        advance(local, step, step_tasks(notice, step))
+        advance(local, step, step_tasks(notice, step), step_sections(notice, step))
     if not steps:
         steps = [Step(Op.CONTENT, query=norm, linked_by="topic")]
     confidence = min(_confidence(s) for s in steps)
@@ -383,6 +427,8 @@ def step_tasks(notice: Notice, step: Step) -> tuple[int, ...]:
         return tuple(t.number for t in tasks if not t.leads and (not step.sections or t.section.number in step.sections))
     if step.op == Op.MULTI_LEAD_TASKS:
         return tuple(t.number for t in tasks if len(t.leads) > 1)
+    if step.op == Op.NO_CO_TASKS:
+        return tuple(t.number for t in tasks if t.leads and not t.co)
     return step.tasks
 
 
@@ -394,15 +440,22 @@ def role_holds(task: Task, unit: str, role: str) -> bool:
     return unit in task.units
 
 
-def advance(focus: Focus, step: Step, result_tasks: tuple[int, ...]) -> None:
+def step_sections(notice: Notice, step: Step) -> tuple[int, ...]:
+    """The sections a step is about: named ones, or those of the tasks whose section was asked."""
+    if step.op == Op.SECTION_OF:
+        return tuple(dict.fromkeys(notice.tasks[n - 1].section.number for n in step.tasks if 1 <= n <= len(notice.tasks)))
+    return step.sections
+
+
+def advance(focus: Focus, step: Step, result_tasks: tuple[int, ...], sections: tuple[int, ...] = ()) -> None:
     """Move the conversation's focus past a step (and its result's tasks, when known)."""
     tasks = result_tasks or step.tasks or step.within
     if tasks:
         focus.tasks = tuple(tasks)
+    if sections:
+        focus.sections = sections
     if step.units:
         focus.units = step.units
-    if step.sections:
-        focus.sections = step.sections
-    if step.op not in (Op.OUT_OF_SCOPE, Op.INVALID, Op.DOCUMENT):
+    if step.op not in (Op.OUT_OF_SCOPE, Op.INVALID):
         focus.step = step
     focus.history.append(step)

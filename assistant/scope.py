@@ -22,7 +22,7 @@ from index import Hit
 from index.glossary import EN_TO_ZH
 from index.segment import STOPWORDS, stem
 
-from .intent import unit_aliases
+from .link import unit_aliases
 
 # Words that only frame a question ("what does the notice say about …"); they say nothing of scope.
 _FRAME = frozenset(
@@ -103,6 +103,8 @@ def foreign_terms(notice: Notice, question: str) -> list[str]:
     # English names: a capitalised word inside the sentence that the gloss never uses (Shanghai, Paris).
     foreign += [m.lower() for m in _EN_NAME.findall(question) if stem(m.lower()) not in en_vocab]
     foreign += [y for y in _YEAR.findall(folded) if y not in vocab]
+    # a document title in 《》 that the notice never cites (《香港智慧城市藍圖2.0》)
+    foreign += [t for t in re.findall(r"《([^》]{2,40})》", folded) if t not in vocab]
     return list(dict.fromkeys(foreign))
 
 

@@ -43,10 +43,15 @@ def _check_gold(obj: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(facts, list) or not all(isinstance(f, str) for f in facts):
             raise ValueError("'facts' must be a list of strings")
         gold["facts"] = facts
-    for key in ("refuse", "list"):
+    for key in ("refuse", "list", "not_stated"):
         if key in obj and obj[key] is not None:
             if not isinstance(obj[key], bool):
                 raise ValueError(f"'{key}' must be true or false")
+            gold[key] = obj[key]
+    for key in ("forbidden_strings",):
+        if key in obj and obj[key] is not None:
+            if not isinstance(obj[key], list) or not all(isinstance(f, str) for f in obj[key]):
+                raise ValueError(f"'{key}' must be a list of strings")
             gold[key] = obj[key]
     return gold
 

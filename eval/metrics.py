@@ -12,10 +12,15 @@ Per item (`score_item`):
   folded, case folded, whitespace and punctuation ignored); facts_all — 1 when all are found.
 - list_recall — for `list: true` items, share of `gold_items` among the cited tasks;
   list_complete — 1 when all are cited.
-- refusal_acc — on `refuse: true` items, 1 when the answer refused; false_refusal — on
+- refusal_acc — on `refuse: true` items, 1 when the answer refused or said the notice does not state
+  what was asked (`not_stated`); false_refusal — on
   `refuse: false` items, 1 when it refused (lower is better).
+- not_stated_acc — on `not_stated: true` items (the notice mentions the thing but not the fact asked),
+  1 when the answer says the notice does not state it (result `not_stated`) and does not refuse.
+- forbidden — on items with `forbidden_strings`, 1 when the answer contains none of them.
 - score — one number per item for the category tables and plot: refusal_acc on out-of-scope items;
-  0 for a refused in-scope item; otherwise the mean of fact_recall and list_recall (those present).
+  0 for a refused in-scope item; 0 when a forbidden string is present; otherwise the mean of
+  fact_recall, list_recall, not_stated_acc and, on not-stated items, cit_recall (those present).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from corpus.script import fold
 
 METRICS = (
     "hit@1", "hit@3", "hit@5", "mrr", "cit_precision", "cit_recall", "fact_recall", "facts_all",
-    "list_recall", "list_complete", "refusal_acc", "false_refusal", "score",
+    "list_recall", "list_complete", "refusal_acc", "false_refusal", "not_stated_acc", "forbidden", "score",
 )
 LOWER_IS_BETTER = frozenset({"false_refusal"})
 
@@ -159,16 +164,24 @@ def score_item(result: dict[str, Any], gold: dict[str, Any]) -> dict[str, float 
         m["list_recall"] = recall(cited, gold_items)
         m["list_complete"] = 1.0 if m["list_recall"] == 1.0 else 0.0
     if refuse is True:
-        m["refusal_acc"] = 1.0 if refused else 0.0
+        # "the notice does not state this" (citing what it does say) declines the question too
+        m["refusal_acc"] = 1.0 if refused or result.get("not_stated") else 0.0
     elif refuse is False:
         m["false_refusal"] = 1.0 if refused else 0.0
 
+    if gold.get("not_stated"):
+        m["not_stated_acc"] = 1.0 if result.get("not_stated") and not refused else 0.0
+    if gold.get("forbidden_strings"):
+        norm = normalise(result.get("answer") or "")
+        m["forbidden"] = 0.0 if any(normalise(f) in norm for f in gold["forbidden_strings"]) else 1.0
+
     if refuse is True:
         m["score"] = m["refusal_acc"]
-    elif refuse is False and refused:
+    elif (refuse is False and refused) or m["forbidden"] == 0.0:
         m["score"] = 0.0
     else:
-        m["score"] = mean([m["fact_recall"], m["list_recall"]])
+        ns_cit = m["cit_recall"] if gold.get("not_stated") else None
+        m["score"] = mean([m["fact_recall"], m["list_recall"], m["not_stated_acc"], ns_cit])
     return m
 
 

@@ -114,7 +114,9 @@ def answer_item(system: Any, item: Item) -> dict[str, Any]:
         refused=bool(out.get("refused")),
         latency_ms=round(latency, 2) if latency is not None else None,
     )
-    for key in ("kind", "script", "used_llm", "notice", "ranked", "error"):
+    if out.get("not_stated"):
+        row["not_stated"] = True
+    for key in ("kind", "script", "used_llm", "notice", "ranked", "error", "explanation"):
         if out.get(key) not in (None, ""):
             row[key] = out[key]
     if item.category is not None:

@@ -23,7 +23,7 @@ SIGNALS = (
     "most", "least", "joint", "yes_no", "section_of", "section_word", "describe", "issuer", "date",
     "addressees", "approval", "totals_object", "doc", "mention", "followup_ref", "among", "switch",
     "negation", "status", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
-    "ask_figure", "frame",
+    "ask_figure", "frame", "no_co",
 )
 
 
@@ -125,7 +125,17 @@ def cues(norm: str) -> list[Cue]:
 
 
 def signals(norm: str) -> set[str]:
-    return {c.signal for c in cues(norm)}
+    """The signals of a question, with the derived ones of the tables' `proximity` rows
+    (「沒有寫明誰牽頭」: a negation shortly before a lead word is a no-lead question)."""
+    found = cues(norm)
+    out = {c.signal for c in found}
+    for lang in ("zh", "en"):
+        for a, b, gap, derived in table(lang).get("proximity", []):
+            if any(x.signal == a and y.signal == b and 0 <= y.start - x.end <= gap for x in found for y in found):
+                out.add(derived)
+    if "has_lead" in out:
+        out.add("lead")
+    return out
 
 
 def english_units() -> dict[str, str]:

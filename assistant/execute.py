@@ -1,0 +1,456 @@
+"""Plan step → result. One executor per operation; record operations read only the parsed records
+(never top-k), content operations quote the notice's own sentences. Every result about a task
+carries its complete responsibility: its lead units, or that it has none and who shares it.
+
+Chinese text is written in the notice's Traditional wording (the pipeline renders it in the
+asker's script); English text keeps unit names in Chinese with an English gloss where known.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from corpus import Notice, Task
+from corpus.script import fold
+from index import Hit
+
+from . import extractive, lookup
+from .lookup import cite, listing, unit_name
+from .plan import Op, Step, role_holds, step_tasks
+from .scope import assess
+
+
+@dataclass(frozen=True)
+class Result:
+    step: Step
+    text: str
+    cited: tuple[int, ...] = ()
+    quotes: dict[int, str] = field(default_factory=dict)  # task → the sentence(s) the text rests on
+    refused: bool = False
+    not_stated: bool = False
+    explainable: tuple[int, ...] = ()  # tasks whose quoted sentences a model may explain
+    tasks: tuple[int, ...] = ()  # what the conversation's focus moves to
+
+
+@dataclass
+class Context:
+    notice: Notice
+    english: bool
+    search: Callable[[str], list[Hit]]
+    scorer: extractive.Scorer | None = None  # sentence similarity, for English questions
+
+
+Executor = Callable[[Step, Context], Result]
+
+
+def _tasks(ctx: Context, numbers: tuple[int, ...] | list[int]) -> list[Task]:
+    return [ctx.notice.tasks[n - 1] for n in numbers if 1 <= n <= len(ctx.notice.tasks)]
+
+
+def _resp_quote(task: Task) -> str:
+    return f"({task.responsibility})"
+
+
+def who(step: Step, ctx: Context) -> Result:
+    """WHO_LEADS / WHO_SHARES: the complete responsibility of each task, as the records say."""
+    tasks = _tasks(ctx, step.tasks)
+    parts = [lookup.responsibility(t, ctx.english) for t in tasks]
+    return Result(step, "\n\n".join(parts), tuple(t.number for t in tasks),
+                  {t.number: _resp_quote(t) for t in tasks}, tasks=tuple(t.number for t in tasks))
+
+
+def who_involved(step: Step, ctx: Context) -> Result:
+    """Every unit named in each task (minus those the question already named), then the full record."""
+    tasks = _tasks(ctx, step.tasks)
+    parts = []
+    for t in tasks:
+        others = [u for u in t.units if u not in step.exclude]
+        names = "; ".join(unit_name(u, True) for u in others) if ctx.english else "、".join(others)
+        if step.exclude and ctx.english:
+            head = (f"Besides {', '.join(step.exclude)}, task {t.number} names: {names}." if others
+                    else f"Task {t.number} names no unit besides {', '.join(step.exclude)}.")
+        elif step.exclude:
+            head = (f"除{'、'.join(step.exclude)}外,第{t.numeral}項還有:{names}。" if others
+                    else f"除{'、'.join(step.exclude)}外,第{t.numeral}項沒有列出其他單位。")
+        else:
+            head = ""
+        parts.append((head + (" " if ctx.english and head else "")) + lookup.responsibility(t, ctx.english))
+    return Result(step, "\n\n".join(parts), tuple(t.number for t in tasks),
+                  {t.number: _resp_quote(t) for t in tasks}, tasks=tuple(t.number for t in tasks))
+
+
+def does_lead(step: Step, ctx: Context) -> Result:
+    tasks = _tasks(ctx, step.tasks)
+    parts = []
+    for t in tasks:
+        for u in step.units:
+            if ctx.english:
+                verdict = (f"Yes: {unit_name(u, True)} leads task {t.number}." if u in t.leads else
+                           f"No: {unit_name(u, True)} does not lead task {t.number}" +
+                           (" (it shares it, 按職責分工負責)." if u in t.co else "."))
+            else:
+                verdict = (f"是。{u}是第{t.numeral}項的牽頭單位。" if u in t.leads else
+                           f"不是。{u}不是第{t.numeral}項的牽頭單位" + ("(它按職責分工負責)。" if u in t.co else "。"))
+            parts.append(verdict)
+        parts.append(lookup.responsibility(t, ctx.english))
+    sep = " " if ctx.english else ""
+    return Result(step, sep.join(parts), tuple(t.number for t in tasks),
+                  {t.number: _resp_quote(t) for t in tasks}, tasks=tuple(t.number for t in tasks))
+
+
+_ROLE_ZH = {"lead": "牽頭", "co": "按職責分工負責", "co_only": "只按職責分工負責(不牽頭)", "any": "牽頭或按職責分工負責"}
+_ROLE_EN = {"lead": "leads", "co": "is co-responsible for (按職責分工負責)",
+            "co_only": "is only co-responsible for (按職責分工負責, not leading)", "any": "is named in (leads or shares)"}
+
+
+def unit_tasks(step: Step, ctx: Context) -> Result:
+    """A unit's tasks by role; `any` lists what it leads and what it shares, separately."""
+    parts, cited = [], []
+    scope = set(step.within) if step.within else None
+    for unit in step.units:
+        tasks = [t for t in ctx.notice.tasks if scope is None or t.number in scope]
+        led = [t for t in tasks if unit in t.leads]
+        shared = [t for t in tasks if unit in t.co]
+        name = unit_name(unit, ctx.english)
+        among = (" among them" if ctx.english else "其中") if scope is not None else ""
+        if step.role == "lead":
+            chosen = led
+            if ctx.english:
+                s = f"{name} leads {len(led)} task{'s' if len(led) != 1 else ''}{among}" + (f": {listing(led, True)}." if led else ".")
+                if shared:
+                    s += f" It shares {len(shared)} more (按職責分工負責): {listing(shared, True)}."
+            else:
+                s = f"{among}{name}牽頭{len(led)}項任務" + (f":{listing(led, False)}。" if led else "。")
+                if shared:
+                    s += f"另按職責分工負責{len(shared)}項:{listing(shared, False)}。"
+            cited += [t.number for t in led] + ([t.number for t in shared] if not led else [])
+        elif step.role in ("co", "co_only"):
+            chosen = shared
+            if ctx.english:
+                s = f"{name} {_ROLE_EN[step.role]} {len(shared)} task{'s' if len(shared) != 1 else ''}{among}" + \
+                    (f": {listing(shared, True)}." if shared else ".") + f" (It leads {len(led)}.)"
+            else:
+                s = f"{among}{name}按職責分工負責(不牽頭){len(shared)}項任務" + (f":{listing(shared, False)}。" if shared else "。")
+                s += f"(另牽頭{len(led)}項。)"
+            cited += [t.number for t in shared]
+        else:
+            chosen = led + shared
+            if ctx.english:
+                s = (f"{name} is named in {len(chosen)} task{'s' if len(chosen) != 1 else ''}{among}: it leads {len(led)}"
+                     + (f" ({listing(led, True)})" if led else "") + f" and is co-responsible (按職責分工負責) for {len(shared)}"
+                     + (f" ({listing(shared, True)})" if shared else "") + ".")
+            else:
+                s = f"{among}{name}共涉及{len(chosen)}項任務:牽頭{len(led)}項" + (f"({listing(led, False)})" if led else "") + \
+                    f",按職責分工負責{len(shared)}項" + (f"({listing(shared, False)})" if shared else "") + "。"
+            cited += [t.number for t in chosen]
+        if not chosen and not led and not shared:
+            s = (f"{name} is not named in any task{among}." if ctx.english else f"{among}沒有任務列出{name}。")
+        parts.append(s)
+    cited = list(dict.fromkeys(cited))
+    return Result(step, ("\n\n" if len(parts) > 1 else "").join(parts), tuple(cited), tasks=tuple(cited))
+
+
+def shared_tasks(step: Step, ctx: Context) -> Result:
+    tasks = [ctx.notice.tasks[n - 1] for n in step_tasks(ctx.notice, step)]
+    names = ("; " if ctx.english else "、").join(unit_name(u, ctx.english) for u in step.units)
+    if ctx.english:
+        role = {"lead": "all lead", "co": "are all co-responsible for"}.get(step.role, "are all named in (in any role)")
+        text = f"{names} {role} {len(tasks)} task(s)" + (f": {listing(tasks, True)}." if tasks else ".")
+    else:
+        role = {"lead": "共同牽頭", "co": "共同按職責分工負責"}.get(step.role, "共同參與(牽頭或按職責分工負責)")
+        text = f"{names}{role}的任務有{len(tasks)}項" + (f":{listing(tasks, False)}。" if tasks else "。")
+    details = [_roles_line(t, step.units, ctx.english) for t in tasks]
+    if details:
+        text += "\n" + "\n".join(details)
+    nums = tuple(t.number for t in tasks)
+    return Result(step, text, nums, tasks=nums)
+
+
+def _roles_line(task: Task, units: tuple[str, ...], english: bool) -> str:
+    bits = []
+    for u in units:
+        r = "lead" if u in task.leads else "co"
+        bits.append(f"{u}: {r}" if english else f"{u}{'牽頭' if r == 'lead' else '按職責分工負責'}")
+    return (f"- Task {task.number}: " + "; ".join(bits) if english
+            else f"- 第{task.numeral}項:" + ";".join(bits)) + " " + cite(task.number, english)
+
+
+def rank_units(step: Step, ctx: Context) -> Result:
+    counts: Counter[str] = Counter()
+    for t in ctx.notice.tasks:
+        for u in t.units:
+            if role_holds(t, u, step.role):
+                counts[u] += 1
+    ranked = sorted(counts.items(), key=lambda kv: (kv[1], -ctx.notice.units.index(kv[0])) if step.least
+                    else (-kv[1], ctx.notice.units.index(kv[0])))
+    best = ranked[0][1]
+    top = [u for u, c in ranked if c == best]
+    top_tasks = [t.number for t in ctx.notice.tasks if any(role_holds(t, u, step.role) for u in top)]
+    head = ranked[:5]
+    if ctx.english:
+        verb = {"lead": "leads", "co": "shares"}.get(step.role, "is named in")
+        which = "fewest" if step.least else "most"
+        text = (f"The unit that {verb} the {which} tasks: {', '.join(unit_name(u, True) for u in top)} ({best}). "
+                "Ranking: " + "; ".join(f"{unit_name(u, True)} {c}" for u, c in head) + ".")
+    else:
+        verb = {"lead": "牽頭", "co": "按職責分工負責"}.get(step.role, "涉及(牽頭或按職責分工負責)")
+        which = "最少" if step.least else "最多"
+        text = (f"{verb}任務{which}的單位是{'、'.join(top)}({best}項)。排名:" +
+                ";".join(f"{u}{c}項" for u, c in head) + "。")
+    if len(top) == 1 and len(top_tasks) <= 25:
+        text += (" Its tasks: " if ctx.english else "其任務:") + listing(_tasks(ctx, top_tasks), ctx.english) + \
+            ("." if ctx.english else "。")
+    return Result(step, text, tuple(top_tasks), tasks=tuple(top_tasks))
+
+
+def no_lead_tasks(step: Step, ctx: Context) -> Result:
+    nums = step_tasks(ctx.notice, step)
+    tasks = _tasks(ctx, nums)
+    if step.sections:
+        names = "、".join(f"{s.numeral}、{s.title}" for s in (ctx.notice.sections[n - 1] for n in step.sections))
+        text = (f"In section {names}, {len(tasks)} task(s) name no lead unit" + (f": {listing(tasks, True)}." if tasks else ".")
+                if ctx.english else f"「{names}」中有{len(tasks)}項任務沒有指定牽頭單位" + (f":{listing(tasks, False)}。" if tasks else "。"))
+    elif step.within:
+        text = (f"Of those, {len(tasks)} name no lead unit" + (f": {listing(tasks, True)}." if tasks else ".")
+                if ctx.english else f"其中{len(tasks)}項沒有指定牽頭單位" + (f":{listing(tasks, False)}。" if tasks else "。"))
+    else:
+        text, _ = lookup.tasks_without_lead(ctx.notice, ctx.english)
+    return Result(step, text, nums, tasks=nums)
+
+
+def multi_lead_tasks(step: Step, ctx: Context) -> Result:
+    tasks = _tasks(ctx, step_tasks(ctx.notice, step))
+    lines = [(f"- Task {t.number} 「{t.title}」: " + "; ".join(unit_name(u, True) for u in t.leads) if ctx.english
+              else f"- 第{t.numeral}項「{t.title}」:{'、'.join(t.leads)}") + " " + cite(t.number, ctx.english) for t in tasks]
+    head = (f"{len(tasks)} of the {len(ctx.notice.tasks)} tasks have more than one lead unit:" if ctx.english
+            else f"全文{len(ctx.notice.tasks)}項任務中,有{len(tasks)}項由多於一個單位牽頭:")
+    nums = tuple(t.number for t in tasks)
+    return Result(step, head + "\n" + "\n".join(lines), nums, tasks=nums)
+
+
+def no_co_tasks(step: Step, ctx: Context) -> Result:
+    tasks = _tasks(ctx, step_tasks(ctx.notice, step))
+    nums = tuple(t.number for t in tasks)
+    if ctx.english:
+        text = (f"{len(tasks)} of the {len(ctx.notice.tasks)} tasks name lead units only, with no co-responsible "
+                f"units (按職責分工負責): {listing(tasks, True)}.")
+    else:
+        text = f"全文{len(ctx.notice.tasks)}項任務中,有{len(tasks)}項只列牽頭單位、沒有按職責分工負責的單位:{listing(tasks, False)}。"
+    return Result(step, text, nums, tasks=nums)
+
+
+def section_tasks(step: Step, ctx: Context) -> Result:
+    texts, cited = [], []
+    for n in step.sections:
+        t, c = lookup.section_tasks(ctx.notice, ctx.notice.sections[n - 1], ctx.english)
+        texts.append(t)
+        cited += c
+    return Result(step, "\n\n".join(texts), tuple(cited), tasks=tuple(cited))
+
+
+def section_of(step: Step, ctx: Context) -> Result:
+    tasks = _tasks(ctx, step.tasks)
+    parts = []
+    for t in tasks:
+        s = t.section
+        n_in = len(ctx.notice.tasks_in(s))
+        parts.append(f"Task {t.number} {t.label} 「{t.title}」 is in section {s.number} ({s.numeral}、{s.title}), "
+                     f"which has {n_in} tasks. {cite(t.number, True)}" if ctx.english else
+                     f"第{t.numeral}項「{t.title}」屬於第{s.numeral}部分「{s.numeral}、{s.title}」(該部分共{n_in}項任務)。"
+                     f"{cite(t.number, False)}")
+    nums = tuple(t.number for t in tasks)
+    return Result(step, "\n\n".join(parts), nums, tasks=nums)
+
+
+def mentions(step: Step, ctx: Context) -> Result:
+    term = step.terms[0]
+    key = fold(term)
+    tasks = [t for t in ctx.notice.tasks if key in fold(t.text)]
+    in_preamble = key in fold(ctx.notice.preamble)
+    if ctx.english:
+        text = f"{len(tasks)} task(s) mention 「{term}」" + (f": {listing(tasks, True)}." if tasks else ".")
+        if in_preamble:
+            text += " The preamble mentions it too."
+    else:
+        text = f"共有{len(tasks)}項任務提到「{term}」" + (f":{listing(tasks, False)}。" if tasks else "。")
+        if in_preamble:
+            text += "序言也提到它。"
+    quotes = {t.number: _sentence_with(t, key) for t in tasks}
+    nums = tuple(t.number for t in tasks)
+    return Result(step, text, nums, quotes, tasks=nums)
+
+
+def _sentence_with(task: Task, key: str) -> str:
+    for s in extractive.sentences(task):
+        if key in fold(s):
+            return s
+    return ""
+
+
+def document(step: Step, ctx: Context) -> Result:
+    facts = set(step.facts)
+    text = lookup.document_facts(ctx.notice, ctx.english, "issuer" in facts, "date" in facts,
+                                 "addressees" in facts, "totals" in facts)
+    if "approval" in facts:
+        text += (f" The cover note says: 「{ctx.notice.cover_note}」" if ctx.english else f"通知稱:「{ctx.notice.cover_note}」") \
+            if ctx.notice.cover_note not in text else ""
+    if "totals" in facts:
+        n_none = sum(1 for t in ctx.notice.tasks if not t.leads)
+        text += (f" {n_none} of the tasks name no lead unit." if ctx.english else f"其中{n_none}項沒有指定牽頭單位。")
+    return Result(step, text)
+
+
+def invalid(step: Step, ctx: Context) -> Result:
+    if step.sections:
+        return Result(step, lookup.out_of_range(ctx.notice, list(step.sections), ctx.english, "section"), refused=True)
+    return Result(step, lookup.out_of_range(ctx.notice, list(step.tasks), ctx.english), refused=True)
+
+
+# -- content ------------------------------------------------------------------------------------
+
+
+def _context_tasks(step: Step, ctx: Context) -> tuple[list[Task], bool, str]:
+    """(the tasks a content step rests on, in scope?, header answer) — named tasks, or retrieval."""
+    if step.tasks and step.linked_by != "term":
+        return _tasks(ctx, step.tasks[:3]), True, ""
+    hits = ctx.search(step.query)
+    if step.tasks:  # tasks that mention a named term: the ones retrieval ranks best for the question
+        rank = {h.task: i for i, h in enumerate(hits)}
+        ordered = sorted(step.tasks, key=lambda n: rank.get(n, 99))
+        return _tasks(ctx, ordered[:3]), True, ""
+    evidence = assess(ctx.notice, step.query, hits)
+    named = bool(step.terms)
+    if not evidence.in_scope and not named:
+        if step.context:  # 「面積目標是多少？」 after 「林業數字化是哪一項？」: about the conversation's task
+            return _tasks(ctx, step.context[:1]), True, ""
+        return [], False, ""
+    task_hits = [h for h in hits if h.task > 0]
+    if hits and hits[0].task == 0 and not named:
+        return [], True, extractive.header_answer(ctx.notice, step.query, ctx.english)
+    chosen = [h.task for h in _close_hits(task_hits)]
+    for n in _exact_mentions(ctx.notice, step.query, [h.task for h in task_hits]):
+        if n not in chosen and len(chosen) < 3:
+            chosen.append(n)
+    return _tasks(ctx, chosen), True, ""
+
+
+_GENERIC_TAIL = re.compile(r"(?:方面|相关|问题|领域|工作|情况|内容|安排|措施|计划|的)+$")
+
+
+def _exact_mentions(notice: Notice, query: str, ranked: list[int]) -> list[int]:
+    """Tasks that contain the question's own phrase word for word (「數據跨境流動方面」 → 数据跨境流动),
+    in retrieval order: a topic the notice names in several tasks is answered from each of them."""
+    from .plan import content_phrases
+
+    out: list[int] = []
+    for phrase in content_phrases(query):
+        phrase = _GENERIC_TAIL.sub("", phrase)
+        if len(phrase) < 4:
+            continue
+        hits = [t.number for t in notice.tasks if phrase in fold(t.text)]
+        if 1 < len(hits) <= 3:
+            out += sorted(hits, key=lambda n: ranked.index(n) if n in ranked else 99)
+    return out
+
+
+def _close_hits(task_hits: list[Hit], limit: int = 3) -> list[Hit]:
+    """The top task, plus the next ones only while both signals rate them close to it."""
+    if not task_hits:
+        return []
+    top = task_hits[0]
+    chosen = [top]
+    for h in task_hits[1:limit]:
+        if h.bm25 >= 0.6 * top.bm25 and h.dense >= top.dense - 0.015:
+            chosen.append(h)
+    return chosen
+
+
+def content(step: Step, ctx: Context) -> Result:
+    tasks, in_scope, header = _context_tasks(step, ctx)
+    if header:
+        return Result(step, header)
+    if not in_scope or not tasks:
+        return Result(step, "", refused=True)
+    return _quote_tasks(step, ctx, tasks)
+
+
+def _quote_tasks(step: Step, ctx: Context, tasks: list[Task], lead_in: str = "", not_stated: bool = False) -> Result:
+    parts, quotes = [], {}
+    for rank, task in enumerate(tasks):
+        picked = extractive.best_sentences(task, step.query, limit=3 if rank == 0 else 1, scorer=ctx.scorer)
+        quote = "".join(picked)
+        quotes[task.number] = quote
+        who = lookup.responsibility(task, ctx.english, heading=False)
+        if ctx.english:
+            parts.append(f"According to {lookup.task_heading(task, True)}: 「{quote}」 {who}")
+        else:
+            parts.append(f"根據{lookup.task_heading(task, False)}:「{quote}」{who}")
+    nums = tuple(t.number for t in tasks)
+    text = (lead_in + ("\n\n" if lead_in else "")) + "\n\n".join(parts)
+    return Result(step, text, nums, quotes, not_stated=not_stated, explainable=nums, tasks=nums)
+
+
+# What each not-stated question needs to find in the evidence before it can be answered from it.
+_FACT_PRESENT = {
+    "budget": re.compile(r"\d[\d.,]*\s*(?:億|万|萬)?元|資金\d|經費\d"),
+    "population": re.compile(r"\d[\d.,]*\s*(?:萬|億)?人"),
+    "when": re.compile(r"\d{4}年|年底|年內|上半年|下半年|月底|\d+月"),
+    "figure": re.compile(r"\d|[一二兩三四五六七八九十百千萬]+(?:個|家|項|萬|億|人|次|屆|輪|期|批次|條|類|座|所)|%"),
+    "person": re.compile(r"(?!)"),  # the notice names no officials
+    "howto": re.compile(r"(?!)"),  # the notice sets tasks, not application procedures
+}
+_FACT_ZH = {"figure": "這個具體數字", "budget": "預算或資金數額", "population": "人口或人數", "when": "具體時間或期限",
+            "person": "負責人的姓名", "howto": "申請或辦理的具體方法"}
+_FACT_EN = {"figure": "that figure", "budget": "a budget or amount of money", "population": "a population or head count",
+            "when": "a date or deadline for this", "person": "any official's name",
+            "howto": "how to apply or the procedure"}
+
+
+def not_stated(step: Step, ctx: Context) -> Result:
+    tasks, in_scope, header = _context_tasks(step, ctx)
+    if header or not tasks:
+        if not in_scope:
+            return Result(step, "", refused=True)
+        what = _FACT_EN[step.fact] if ctx.english else _FACT_ZH[step.fact]
+        text = (f"The notice does not state {what}." if ctx.english else f"通知沒有說明{what}。") + \
+            ((" " if ctx.english else "") + header if header else "")
+        return Result(step, text, not_stated=True)
+    # the one sentence that best matches the question must carry the fact, not any sentence of the task
+    quotes = {t.number: "".join(extractive.best_sentences(t, step.query, 1, ctx.scorer)) for t in tasks[:1]}
+    if any(_FACT_PRESENT[step.fact].search(q) for q in quotes.values()):
+        return _quote_tasks(step, ctx, tasks[:1])
+    what = _FACT_EN[step.fact] if ctx.english else _FACT_ZH[step.fact]
+    lead_in = (f"The notice does not state {what}. What it does say:" if ctx.english
+               else f"通知沒有說明{what}。通知就此寫道:")
+    return _quote_tasks(step, ctx, tasks[:1], lead_in, not_stated=True)
+
+
+EXECUTORS: dict[Op, Executor] = {
+    Op.WHO_LEADS: who,
+    Op.WHO_SHARES: who,
+    Op.WHO_INVOLVED: who_involved,
+    Op.DOES_LEAD: does_lead,
+    Op.UNIT_TASKS: unit_tasks,
+    Op.SHARED_TASKS: shared_tasks,
+    Op.RANK_UNITS: rank_units,
+    Op.NO_LEAD_TASKS: no_lead_tasks,
+    Op.MULTI_LEAD_TASKS: multi_lead_tasks,
+    Op.NO_CO_TASKS: no_co_tasks,
+    Op.SECTION_TASKS: section_tasks,
+    Op.SECTION_OF: section_of,
+    Op.MENTIONS: mentions,
+    Op.DOCUMENT: document,
+    Op.CONTENT: content,
+    Op.NOT_STATED: not_stated,
+    Op.INVALID: invalid,
+}
+
+
+def execute(step: Step, ctx: Context) -> Result:
+    if step.op == Op.OUT_OF_SCOPE:
+        return Result(step, "", refused=True)
+    return EXECUTORS[step.op](step, ctx)
+
