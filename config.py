@@ -53,8 +53,10 @@ class Config:
     model_path: Path = CACHE_HOME / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
     llm_threads: int = 2
     llm_ctx: int = 2048
-    llm_max_tokens: int = 96
+    llm_max_tokens: int = 72
     llm_timeout_s: float = 60.0
+    llm_grammar: bool = True  # constrain decoding so figures and item numbers come from the evidence
+    explain_budget_s: float = 8.0  # an explanation still running then is cut at its last verified sentence
     llm_connect_timeout_s: float = 3.0
     max_question_chars: int = 2000
     # app
@@ -87,6 +89,8 @@ _ENV = {
     "llm_ctx": "GDPA_LLM_CTX",
     "llm_max_tokens": "GDPA_LLM_MAX_TOKENS",
     "llm_timeout_s": "GDPA_LLM_TIMEOUT",
+    "llm_grammar": "GDPA_LLM_GRAMMAR",
+    "explain_budget_s": "GDPA_EXPLAIN_BUDGET",
     "llm_connect_timeout_s": "GDPA_LLM_CONNECT_TIMEOUT",
     "max_question_chars": "GDPA_MAX_QUESTION_CHARS",
     "host": "GDPA_HOST",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from corpus import Notice, Task
 from corpus.script import fold
@@ -421,7 +421,7 @@ def not_stated(step: Step, ctx: Context) -> Result:
     # the one sentence that best matches the question must carry the fact, not any sentence of the task
     quotes = {t.number: "".join(extractive.best_sentences(t, step.query, 1, ctx.scorer)) for t in tasks[:1]}
     if any(_FACT_PRESENT[step.fact].search(q) for q in quotes.values()):
-        return _quote_tasks(step, ctx, tasks[:1])
+        return _quote_tasks(replace(step, op=Op.CONTENT), ctx, tasks[:1])
     what = _FACT_EN[step.fact] if ctx.english else _FACT_ZH[step.fact]
     lead_in = (f"The notice does not state {what}. What it does say:" if ctx.english
                else f"通知沒有說明{what}。通知就此寫道:")

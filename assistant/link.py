@@ -72,8 +72,8 @@ _SECTION_PATTERNS = [
 ]
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
           "xi": 11, "xii": 12, "xiii": 13}
-_EN_WORD_NUM = re.compile(r"(?<![a-z])(?:the\s+)?([a-z]+)(?:[\s-]+([a-z]+))?\s+(?:task|item|point)\b|"
-                          r"(?<![a-z])(?:task|item|point|number|no\.?)\s+([a-z]+)(?:[\s-]+([a-z]+))?(?![a-z])")
+_EN_WORD_NUM = (re.compile(r"(?<![a-z])([a-z]+)(?:[\s-]+([a-z]+))?\s+(?:task|item|point)\b"),
+                re.compile(r"(?<![a-z])(?:task|item|point|number|no\.?)\s+([a-z]+)(?:[\s-]+([a-z]+))?(?![a-z])"))
 
 
 _RANGE = re.compile(r"^\s*(?:到|至|-|–|—|~|～|to|through|thru)\s*$")
@@ -91,6 +91,11 @@ def _ranges(mentions: list[Mention], text: str) -> list[Mention]:
 
 def _value(raw: str) -> int | None:
     return _ROMAN[raw] if raw in _ROMAN else from_chinese(raw)
+
+
+def pat_before(m: re.Match[str]) -> bool:
+    """True for the "<number> task" form, whose number word is the one next to "task"."""
+    return m.re is _EN_WORD_NUM[0]
 
 
 def _word_number(words: list[str | None]) -> int | None:
@@ -112,11 +117,11 @@ def _numbers(patterns: list[re.Pattern[str]], text: str, kind: str) -> list[Ment
             if n is not None and not any(o.start <= m.start(1) < o.end for o in out):
                 out.append(Mention(kind, n, m.start(), m.end()))
     if kind == "task":
-        for m in _EN_WORD_NUM.finditer(text):
-            words = [m.group(1), m.group(2)] if m.group(1) else [m.group(3), m.group(4)]
+        for m in (m for pat in _EN_WORD_NUM for m in pat.finditer(text)):
+            words = [m.group(1), m.group(2)]
             n = _word_number(words)
-            if n is None and words[1]:
-                n = _word_number(words[:1])
+            if n is None and words[1]:  # "the seventh task": the word next to "task" alone
+                n = _word_number(words[1:]) if pat_before(m) else _word_number(words[:1])
             if n is not None and not any(o.start <= m.start() < o.end for o in out):
                 out.append(Mention(kind, n, m.start(), m.end()))
     return sorted(out, key=lambda x: x.start)

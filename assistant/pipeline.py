@@ -20,10 +20,13 @@ from index import Hit, HybridRetriever, open_retriever
 
 from .answer import Answer, Citation
 from .execute import Context, Result, execute
+from .explain import ExplanationCache, worth_explaining
 from .plan import Focus, Op, Plan, advance, make_plan, step_sections
 from .prompts import refusal_text
 from .scope import assess
 from .validate import InvalidQuestion, clean_history, clean_question
+from .verify import Evidence
+from .verify import sentences as verify_sentences
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ class Assistant:
         self.llm = llm  # an assistant.llm runtime, or None for extractive answers only
         self.llm_error = ""
         self._repair_lock = threading.Lock()
+        self.explanations = ExplanationCache()
 
     @classmethod
     def create(cls, cfg: Config, with_llm: bool = True, warm: bool = False) -> Assistant:
@@ -67,7 +71,7 @@ class Assistant:
             threading.Thread(target=self._warm_up, name="llm-warm-up", daemon=True).start()
 
     def _warm_up(self) -> None:
-        from .generate import warm_up
+        from .explain import warm_up
         from .llm import LLMUnavailable
 
         try:
@@ -106,12 +110,13 @@ class Assistant:
         plan = self.plan(text, focus)
         results = self.run(plan, focus, script)
         answer = self.compose(plan, results, script)
-        explainable = [n for r in results for n in r.explainable]
-        if self.llm is not None and explainable and not answer.refused:
-            tasks = [self.notice.tasks[n - 1] for n in dict.fromkeys(explainable)][:3]
-            answer.pending = (text, script, tasks, answer.evidence, plan)
-        elif explainable and self.llm is None and self.cfg.llm != "none":
-            answer.notice = "模型未載入,只顯示原文證據。/ Model unavailable: evidence only."
+        evidence = [Evidence(n, s) for r in results for n in r.explainable
+                    for s in verify_sentences(r.quotes.get(n, ""))]
+        if evidence and not answer.refused and worth_explaining(script, evidence):
+            if self.llm is not None:
+                answer.pending = (text, script, evidence)
+            elif self.cfg.llm != "none":
+                answer.notice = "模型未載入,只顯示原文證據。/ Model unavailable: evidence only."
         return answer
 
     # -- plan, execute, compose -------------------------------------------------------------
@@ -171,7 +176,7 @@ class Assistant:
         if answer.pending is None or self.llm is None:
             yield answer
             return
-        from .generate import explain
+        from .explain import explain
 
         yield from explain(self, answer)
 

@@ -118,10 +118,21 @@ _SUBCLAUSE = re.compile(r"(?:[,，、]\s*(?:and\s+|还有|以及|另外|并且|�
                         r"(?=(?:which|who|what|how|when|where|is|are|does|do|in which)\b|哪|谁|什么|几|多少|是否|有没有|属于|由谁|要做)")
 
 
+_ASKS = re.compile(r"哪|谁|什么|几|多少|吗|呢|是否|有没有|怎|\b(?:which|who|what|how|when|where|is|are|does|do)\b")
+
+
 def _clauses(norm: str) -> list[str]:
-    parts = []
+    parts: list[str] = []
     for c in _CLAUSE.findall(norm):
-        parts += [p.strip() for p in _SUBCLAUSE.split(c)]
+        pieces = [p.strip() for p in _SUBCLAUSE.split(c)]
+        merged = [pieces[0]]
+        for p in pieces[1:]:
+            # 「回到數字低空,還有哪些單位參與」 "besides X, who else…": a lead-in that asks nothing stays with its question
+            if _ASKS.search(merged[-1]):
+                merged.append(p)
+            else:
+                merged[-1] = merged[-1] + "," + p
+        parts += merged
     parts = [p for p in parts if p.strip(" ?？。!！;；,，")]
     return parts or [norm]
 

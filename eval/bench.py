@@ -223,9 +223,9 @@ def bench_llm(llm: str, notice: Any, embed: Any, reps: int, overrides: dict[str,
     rate = Figure("llm_tps", "LLM decode speed", unit="tok/s")
     load = Figure("llm_load", "LLM load (Assistant.attach_llm)")
     figures = [load, ttft, whole, rate]
-    if importlib.util.find_spec("assistant.generate") is None:
+    if importlib.util.find_spec("assistant.explain") is None:
         for f in figures:
-            f.skipped = "assistant/generate.py is not there yet"
+            f.skipped = "assistant/explain.py is not there yet"
         return figures
     cfg = config.load(**{**overrides, "llm": llm})
     seconds, assistant = _timed(lambda: make_assistant(cfg, notice, embed, with_llm=True))

@@ -75,8 +75,8 @@ def make_systems(names: Sequence[str], llm: str, cfg_overrides: dict[str, Any] |
         if name == "full":
             systems.append(baselines.AssistantSystem(name, baselines.make_assistant(cfg, notice, embed, False)))
         elif name == "full+llm":
-            if importlib.util.find_spec("assistant.generate") is None:
-                skipped[name] = "assistant/generate.py is not there yet"
+            if importlib.util.find_spec("assistant.explain") is None:
+                skipped[name] = "assistant/explain.py is not there yet"
                 continue
             cfg_llm = config.load(**{**overrides, "llm": llm})
             assistant = baselines.make_assistant(cfg_llm, notice, embed, True)

@@ -25,7 +25,7 @@ import config
 from assistant.llm import model_file
 from tests.fakeservers import down_url, garbage_server, silent_server
 
-QUESTION = "港澳居民居住證在大灣區有什麼便利？"  # a general question: retrieval, then the model
+QUESTION = "What do Hong Kong and Macao residence permits make easier in the Greater Bay Area?"  # retrieval, then the model
 CROSS_BORDER = {1, 2, 3, 4, 45, 55}
 
 

@@ -64,8 +64,11 @@ class LLMRuntime(Protocol):
     name: str
     last_usage: LLMUsage | None
 
-    def stream_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None) -> Iterator[str]:
-        """Yield text deltas as they are generated; raise LLMUnavailable (while iterating)."""
+    def stream_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None,
+                    grammar: str | None = None) -> Iterator[str]:
+        """Yield text deltas as they are generated; raise LLMUnavailable (while iterating).
+        `grammar` (GBNF) constrains decoding where the runtime supports it (in-process llama.cpp);
+        elsewhere it is ignored and the verifier alone guards the output."""
         ...
 
     def complete_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None) -> str: ...
@@ -82,7 +85,8 @@ class _Base:
     name: str = ""
     last_usage: LLMUsage | None = None
 
-    def stream_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None) -> Iterator[str]:
+    def stream_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None,
+                    grammar: str | None = None) -> Iterator[str]:
         raise NotImplementedError
 
     def complete_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None) -> str:
@@ -229,7 +233,8 @@ class LocalLlamaRuntime(_Base):
     def count_tokens(self, text: str) -> int:
         return len(self.llm._model.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def stream_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None) -> Iterator[str]:
+    def stream_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None,
+                    grammar: str | None = None) -> Iterator[str]:
         prompt = messages_to_prompt(messages)
         t0 = time.perf_counter()
         usage = self.last_usage = LLMUsage()
@@ -244,6 +249,11 @@ class LocalLlamaRuntime(_Base):
                 )
             # LlamaCPP reads its generation settings from this dict on every call.
             self.llm.generate_kwargs["max_tokens"] = max_tokens or self.cfg.llm_max_tokens
+            self.llm.generate_kwargs.pop("grammar", None)
+            if grammar:
+                from llama_cpp import LlamaGrammar
+
+                self.llm.generate_kwargs["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
             text = ""
             try:
                 for r in self.llm.stream_complete(prompt, formatted=True):
@@ -348,7 +358,8 @@ class OpenAICompatibleRuntime(_Base):
             raise self._fail("GET /models lists no model")
         return str(ids[0])
 
-    def stream_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None) -> Iterator[str]:
+    def stream_chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None,
+                    grammar: str | None = None) -> Iterator[str]:
         import openai
 
         t0 = time.perf_counter()

@@ -1,0 +1,167 @@
+"""Sentence-by-sentence verification of a model's explanation against its evidence.
+
+Each sentence of the explanation is matched to the evidence sentence it rests on (shared Chinese
+character pairs, or for English the embedding similarity), then checked for what a small model
+gets wrong: figures (with their measure words), item numbers, unit and organisation names, status
+and negation words the evidence does not use (「已經出台」 where the notice says 加快研究起草), and,
+for Chinese, wording mostly absent from the evidence. The explanation is kept up to its last
+verified sentence; nothing after a failing sentence is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from corpus.numerals import from_chinese
+from corpus.script import fold
+from corpus.units import ENGLISH_NAMES
+
+_CITATION = re.compile(r"[〔\[【(（]\s*(?:第\s*([零一二两三四五六七八九十百\d]{1,4})\s*[項项条條]|(?:task|item)\s*(\d{1,3}))\s*[〕\]】)）]",
+                       re.IGNORECASE)
+_SENTENCE = re.compile(r"[^。！？!?;；\n]+(?:[。！？!?;；]+|$)|[^.!?\n]+(?:[.!?]+(?=\s|$)|$)")
+_ARABIC = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|[万萬亿億]?\s*[个個家项項条條亩畝人次届屆轮輪期批座所类類元]?)")
+_CN_NUM = re.compile(r"[零一二两兩三四五六七八九十百千万萬亿億]+\s*(?:个|個|家|项|項|条|條|亩|畝|人|次|届|屆|轮|輪|期|批|座|所|类|類|元|%)")
+_ORG_ZH = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:委员会|办公室|总站|分行|厅|局|部|委)(?![署门分件位长员会])")
+_NOT_ORG = ("布局", "格局", "结局", "大局", "全局", "开局", "全部", "内部", "外部", "局部", "东部", "南部", "西部",
+            "北部", "中部", "干部", "总部", "底部", "顶部", "头部", "部分", "一部")
+_ORG_EN = re.compile(r"\b(?:Ministry|Department|Bureau|Commission|Administration|Office|Agency|Committee|Government)\b"
+                     r"(?:\s+(?:of|for)\s+[A-Z][a-z]+)?")
+# Status and negation words: an explanation may use one only where its evidence sentence does.
+STATUS_ZH = ("已经", "已", "完成", "建成", "实现了", "出台了", "已出台", "落地", "上线", "取消", "停止", "暂停",
+             "没有", "不再", "未", "不会", "无需", "免", "不用", "不需要", "全面实现", "第一", "首个", "唯一")
+STATUS_EN = {
+    "already": ("已",), "completed": ("完成", "建成"), "complete": ("完成", "建成"), "finished": ("完成",),
+    "achieved": ("实现", "成效"), "launched": ("上线", "启动", "推出"), "cancel": ("取消",), "cancelled": ("取消",),
+    "canceled": ("取消",), "stopped": ("停止",), "not": ("不", "没有", "未", "无"), "no": ("不", "没有", "未", "无"),
+    "never": ("不", "没有", "未"), "without": ("无", "免", "不"), "free": ("免费", "免"), "passed": ("通过",),
+    "enacted": ("出台", "施行"), "adopted": ("出台", "通过"), "first": ("第一", "首"), "only": ("唯一", "只"),
+    "all": ("全部", "全面", "所有"), "every": ("全部", "所有", "每"), "permit": ("许可", "通行证"),
+}
+_GLUE = set("的了是在和与及并等为对将把从向以于其或也都要又这那个中上下可以能会")
+MIN_GROUNDED = 0.5
+MIN_SIMILARITY_EN = 0.80
+
+
+@dataclass(frozen=True)
+class Evidence:
+    task: int
+    sentence: str  # Traditional, as in the notice
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kept: str  # the verified prefix of the explanation ("" when its first sentence failed)
+    problems: tuple[str, ...]  # why the first failing sentence failed, for the log and the eval
+    n_sentences: int
+    n_kept: int
+
+
+Similarity = Callable[[str, list[str]], list[float]]
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip(" \n。.!?！？;；")]
+
+
+def cited(text: str) -> list[int]:
+    out = []
+    for m in _CITATION.finditer(text):
+        n = from_chinese(m.group(1)) if m.group(1) else int(m.group(2))
+        if n is not None and n not in out:
+            out.append(n)
+    return out
+
+
+def _pairs(text: str) -> list[str]:
+    return [a + b for run in re.findall(r"[\u4e00-\u9fff]+", text) for a, b in pairwise(run)
+            if not (a in _GLUE or b in _GLUE)]
+
+
+def _figures(text: str) -> list[str]:
+    """Figures with their measure words, in one spelling (no spaces)."""
+    found = [re.sub(r"\s+", "", m) for m in _ARABIC.findall(text)] + [re.sub(r"\s+", "", m) for m in _CN_NUM.findall(text)]
+    return [f for f in found if f.strip("0123456789.%")] + [f for f in found if not f.strip("0123456789.%")]
+
+
+def _best_evidence(sentence: str, evidence: Sequence[Evidence], english: bool,
+                   similarity: Similarity | None) -> tuple[int, float]:
+    if english and similarity is not None:
+        sims = similarity(sentence, [e.sentence for e in evidence])
+        i = max(range(len(evidence)), key=lambda k: sims[k])
+        return i, sims[i]
+    pairs = _pairs(fold(sentence))
+    scores = [sum(p in fold(e.sentence) for p in pairs) / max(1, len(pairs)) for e in evidence]
+    i = max(range(len(evidence)), key=lambda k: scores[k])
+    return i, scores[i]
+
+
+def check_sentence(sentence: str, evidence: Sequence[Evidence], units: Sequence[str], question: str,
+                   english: bool, similarity: Similarity | None = None) -> list[str]:
+    """Why one sentence is not supported by the evidence ([] when it is)."""
+    problems: list[str] = []
+    folded = fold(sentence)
+    all_text = fold(" ".join(e.sentence for e in evidence))
+    allowed_items = {e.task for e in evidence}
+    i, support = _best_evidence(sentence, evidence, english, similarity)
+    source = fold(evidence[i].sentence)
+    outside = [n for n in cited(sentence) if n not in allowed_items]
+    if outside:
+        problems.append(f"cites items outside its evidence: {outside}")
+    body = _CITATION.sub(" ", folded)
+    for fig in _figures(body):
+        digits = re.sub(r"\D", "", fig)
+        if fig not in all_text.replace(" ", "") and not (fig.isdigit() and fig in all_text):
+            # an Arabic figure may stand for a Chinese one of the same value only in English answers
+            if not (english and digits and digits in re.sub(r"\s", "", _arabic_values(all_text))):
+                problems.append(f"figure not in its evidence: {fig}")
+    known_units = {fold(u) for u in units}
+    for org in _ORG_ZH.findall(body):
+        if org.endswith(_NOT_ORG) or org in all_text or any(org in u or u in org for u in known_units):
+            continue
+        problems.append(f"names an organisation its evidence does not: {org}")
+    if english:
+        for m in _ORG_EN.finditer(sentence):
+            name = m.group(0).lower()
+            if not any(name in (ENGLISH_NAMES.get(u, "").lower()) for u in units):
+                problems.append(f"names an organisation in English: {m.group(0)}")
+        words = set(re.findall(r"[a-z]+", sentence.lower()))
+        for word, marks in STATUS_EN.items():
+            if word in words and word not in question.lower() and not any(fold(mk) in source for mk in marks):
+                problems.append(f"status word without support: {word}")
+        if similarity is not None and support < MIN_SIMILARITY_EN:
+            problems.append(f"meaning too far from its evidence ({support:.2f})")
+    else:
+        for word in STATUS_ZH:
+            if word in body and word not in source and word not in fold(question):
+                # 「已」 inside a word the evidence has (e.g. 已有) is fine; a bare status claim is not
+                if not any(word in w for w in re.findall(r"[\u4e00-\u9fff]{2,}", all_text) if word in w and w in body):
+                    problems.append(f"status or negation word not in its evidence: {word}")
+        if support < MIN_GROUNDED:
+            problems.append(f"only {support:.0%} of its wording is in its evidence")
+    return problems
+
+
+def _arabic_values(text: str) -> str:
+    """Chinese numerals of a text as Arabic digits (「十四個」 → 14), to compare English figures."""
+    out = []
+    for m in re.finditer(r"[零一二两兩三四五六七八九十百]+", text):
+        v = from_chinese(m.group(0).replace("兩", "二").replace("两", "二"))
+        if v is not None:
+            out.append(str(v))
+    return " ".join(out) + " " + text
+
+
+def verify(explanation: str, evidence: Sequence[Evidence], units: Sequence[str], question: str,
+           english: bool, similarity: Similarity | None = None) -> Verdict:
+    """Keep the explanation up to its last verified sentence."""
+    parts = sentences(explanation)
+    kept: list[str] = []
+    for s in parts:
+        problems = check_sentence(s, evidence, units, question, english, similarity)
+        if problems:
+            return Verdict(" ".join(kept) if english else "".join(kept), tuple(problems), len(parts), len(kept))
+        kept.append(s)
+    return Verdict(" ".join(kept) if english else "".join(kept), (), len(parts), len(kept))
