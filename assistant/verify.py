@@ -113,10 +113,13 @@ def check_sentence(sentence: str, evidence: Sequence[Evidence], units: Sequence[
     body = _CITATION.sub(" ", folded)
     for fig in _figures(body):
         digits = re.sub(r"\D", "", fig)
-        if fig not in all_text.replace(" ", "") and not (fig.isdigit() and fig in all_text):
-            # an Arabic figure may stand for a Chinese one of the same value only in English answers
-            if not (english and digits and digits in re.sub(r"\s", "", _arabic_values(all_text))):
-                problems.append(f"figure not in its evidence: {fig}")
+        in_text = fig in all_text.replace(" ", "") or (fig.isdigit() and fig in all_text)
+        # an Arabic figure may stand for a Chinese one of the same value only in English answers
+        as_value = english and digits and digits in re.sub(r"\s", "", _arabic_values(all_text))
+        if not in_text and not as_value:
+            problems.append(f"figure not in its evidence: {fig}")
+        elif in_text and not english and not _counts_the_same(fig, body, all_text):
+            problems.append(f"figure counts something else than in its evidence: {fig}")
     known_units = {fold(u) for u in units}
     for org in _ORG_ZH.findall(body):
         if org.endswith(_NOT_ORG) or org in all_text or any(org in u or u in org for u in known_units):
@@ -129,19 +132,36 @@ def check_sentence(sentence: str, evidence: Sequence[Evidence], units: Sequence[
                 problems.append(f"names an organisation in English: {m.group(0)}")
         words = set(re.findall(r"[a-z]+", sentence.lower()))
         for word, marks in STATUS_EN.items():
-            if word in words and word not in question.lower() and not any(fold(mk) in source for mk in marks):
+            if word in words and not any(fold(mk) in source for mk in marks):
                 problems.append(f"status word without support: {word}")
         if similarity is not None and support < MIN_SIMILARITY_EN:
             problems.append(f"meaning too far from its evidence ({support:.2f})")
     else:
         for word in STATUS_ZH:
-            if word in body and word not in source and word not in fold(question):
-                # 「已」 inside a word the evidence has (e.g. 已有) is fine; a bare status claim is not
-                if not any(word in w for w in re.findall(r"[\u4e00-\u9fff]{2,}", all_text) if word in w and w in body):
-                    problems.append(f"status or negation word not in its evidence: {word}")
+            # (the question's own words earn nothing: 「說它已經取消了」 must not pass)
+            supported = word in source or any(w in body for w in re.findall(r"[\u4e00-\u9fff]{2,}", all_text) if word in w)
+            if word in body and not supported:
+                problems.append(f"status or negation word not in its evidence: {word}")
         if support < MIN_GROUNDED:
             problems.append(f"only {support:.0%} of its wording is in its evidence")
     return problems
+
+
+def _window(fig: str, text: str) -> set[str]:
+    """Character pairs of the 4 Chinese characters on each side of every occurrence of a figure."""
+    pairs: set[str] = set()
+    flat = text.replace(" ", "")
+    for m in re.finditer(re.escape(fig), flat):
+        for side in (flat[max(0, m.start() - 4):m.start()], flat[m.end():m.end() + 4]):
+            run = "".join(re.findall(r"[\u4e00-\u9fff]", side))
+            pairs |= {a + b for a, b in pairwise(run) if not (a in _GLUE and b in _GLUE)}
+    return pairs
+
+
+def _counts_the_same(fig: str, sentence: str, evidence: str) -> bool:
+    """「2個國家級」 in the evidence, 「省級各有2個」 in the explanation: the same figure must stand by
+    some of the same words (what it counts), not only appear."""
+    return bool(_window(fig, sentence) & _window(fig, evidence))
 
 
 def _arabic_values(text: str) -> str:
