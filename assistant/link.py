@@ -51,7 +51,7 @@ class Links:
 
 
 _CN = "零〇一二两三四五六七八九十百"
-_NUM = rf"([{_CN}]{{1,4}}|\d{{1,3}})"
+_NUM = rf"([{_CN}]{{1,4}}|\d+)"
 # a bare Chinese numeral after 任务/工作 is a task number only before a function word or punctuation:
 # 「任務七由誰牽頭」 yes, 「任務一共幾項」「工作一起做」 no
 _AFTER_BARE = r"(?=$|[\s的由是牵有讲说要在属呢吗怎主谁和与跟及,，。?？!！、:：;；)）]|[a-z])"
