@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from corpus import load
-from corpus.script import detect
 from tests.apphelpers import OUTPUT, AppServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -183,7 +182,8 @@ def test_answer_streams_with_local_model(page, request, tmp_path_factory):
     with _screenshot_on_failure(page, "llm-stream", srv):
         page.goto(srv.url)
         page.wait_for_selector("#question textarea")
-        page.fill("#question textarea", "港澳居民居住证在大湾区有什么便利？")
+        # an English question over Chinese evidence: the evidence shows first, the explanation streams below
+        page.fill("#question textarea", "What do Hong Kong and Macao residence permits make easier in the Greater Bay Area?")
         page.keyboard.press("Enter")
         partials: list[str] = []
         deadline = time.monotonic() + 240
@@ -200,7 +200,8 @@ def test_answer_streams_with_local_model(page, request, tmp_path_factory):
         assert final.strip()
         assert "▌" not in final
         assert partials, "no partial answer was shown while the model wrote"
-        assert detect(final) == "zh-Hans", final  # a Simplified question is answered in Simplified
+        assert all(p.startswith(partials[0][:40]) for p in partials)  # the evidence stays on top
+        assert final.startswith("According to"), final  # evidence first, in English framing
         cited = page.locator("#chat details.gdpa-src summary").all_inner_texts()
         assert cited
         assert not page.outside, f"requests left the machine: {page.outside[:5]}"
