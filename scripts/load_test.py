@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import ipaddress
 import json
-import os
 import random
 import subprocess
 import sys
@@ -41,7 +40,7 @@ import config  # noqa: E402  (pins the offline switches before gradio_client is 
 from corpus import load  # noqa: E402
 from corpus.numerals import to_chinese  # noqa: E402
 from corpus.script import fold  # noqa: E402
-from scripts.appproc import AppNotReady, free_port, log_tail, stop_group, wait_ready  # noqa: E402
+from scripts.appproc import AppNotReady, app_env, free_port, log_tail, stop_group, wait_ready  # noqa: E402
 
 N_TASKS = 55
 MAX_USERS = 50
@@ -216,8 +215,7 @@ class OwnApp:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = workdir / "app.log"
-        env = {k: v for k, v in os.environ.items() if k not in {"GDPA_HOST", "GDPA_PORT", "GDPA_LLM"}}
-        env.update(GDPA_FEEDBACK=str(workdir / "feedback.jsonl"), PYTHONUNBUFFERED="1")
+        env = app_env(GDPA_FEEDBACK=str(workdir / "feedback.jsonl"))
         if concurrency is not None:
             env["GDPA_CONCURRENCY"] = str(concurrency)
         with open(self.log_path, "wb") as log:

@@ -37,6 +37,14 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+def documented_errors(bad_request: str) -> dict[int, dict]:
+    """The error responses of an API route, for its OpenAPI description (`responses=`)."""
+    return {400: {"model": ErrorBody, "description": bad_request},
+            401: {"model": ErrorBody, "description": "missing or wrong API key (when the server has one)"},
+            413: {"model": ErrorBody, "description": "request body too large"},
+            429: {"model": ErrorBody, "description": "rate limit reached; see Retry-After"}}
+
+
 class APIError(Exception):
     """Raised by a route to answer with an error object."""
 
