@@ -9,7 +9,8 @@ import time
 import pytest
 
 from assistant.answer import Answer, Citation
-from web.gate import BUSY_FULL, ModelGate, evidence_only, gated_answer, gated_stream
+from scripts.load_test import BUSY_WORDS
+from web.gate import BUSY_FULL, BUSY_TIMEOUT, ModelGate, evidence_only, gated_answer, gated_stream
 
 
 def _wait_until(condition, what: str, limit: float = 10.0) -> None:
@@ -167,3 +168,7 @@ def test_evidence_only_keeps_an_earlier_notice():
 @pytest.mark.parametrize("gate", [None, ModelGate(1, 1)])
 def test_without_a_model_step_the_answer_is_the_evidence(gate):
     assert gated_answer(_Assistant(wants_explanation=False), gate, "q").answer == "evidence"
+
+
+def test_the_load_test_recognises_both_busy_notices():
+    assert BUSY_WORDS in BUSY_FULL and BUSY_WORDS in BUSY_TIMEOUT.format(s=30)

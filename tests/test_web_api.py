@@ -87,6 +87,7 @@ def test_answer_with_markers_and_citations(client):
     assert all(unit in text for unit in NOTICE.task(7).leads)
     extra = r.model_extra
     assert _items(extra["citations"]) == [7] and extra["refused"] is False
+    assert extra["notice"] == "" and extra["used_llm"] is False
     cited = extra["citations"][0]
     assert set(cited) == {"item", "title", "section", "quote"}
     assert cited["title"] == NOTICE.task(7).title and cited["section"].startswith("二、")

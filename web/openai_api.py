@@ -6,9 +6,9 @@ AnythingLLM, the `openai` package, llama-index's OpenAILike …
   keeps its own instructions. Sampling parameters (temperature, max_tokens …) are accepted and ignored.
 - `choices[0].message.content` is the answer text with its 〔第N項〕 markers (and, when there is one, the
   notice in parentheses on a last line). Extra fields carry the rest: `citations` [{item, title, section,
-  quote}], `refused` (a refusal is an ordinary answer with refused: true) and `notice`.
+  quote}], `refused` (a refusal is an ordinary answer with refused: true), `notice` and `used_llm`.
 - `stream: true` sends server-sent events in OpenAI's chunk format, ending with `data: [DONE]`; the last
-  chunk (finish_reason "stop") carries `citations`, `refused`, `notice` and `answer` (the whole final text).
+  chunk (finish_reason "stop") carries the same fields and `answer` (the whole final text).
   Text is only ever appended: a partial text is sent once a later part extends it; if the checked final
   answer does not extend what was sent (the model's answer was replaced), a marked line and the final text
   follow, as in the command line.
@@ -121,6 +121,7 @@ class ChatCompletion(BaseModel):
     citations: list[CitationModel] = Field(description="the tasks the answer rests on (extra field)")
     refused: bool = Field(description="true when the question is out of scope or not a question (extra field)")
     notice: str = Field("", description="a note for the reader, '' if none (extra field)")
+    used_llm: bool = Field(False, description="true when the model wrote part of the answer (extra field)")
 
 
 class ModelCard(BaseModel):
@@ -142,7 +143,7 @@ def content(answer: Answer) -> str:
 
 def extras(answer: Answer) -> dict:
     return {"citations": [dataclasses.asdict(c) for c in answer.citations], "refused": answer.refused,
-            "notice": answer.notice}
+            "notice": answer.notice, "used_llm": answer.used_llm}
 
 
 def completion(answer: Answer, cid: str, created: int) -> ChatCompletion:
