@@ -60,8 +60,8 @@ EVALUATOR_NOTE = """\
 **評估人員 / Evaluators** — run the question set and the latency benchmark from a shell in the project folder:
 
 ```
-python -m eval run eval/data/notice_qa.jsonl --out results.jsonl --report report.md
-python -m eval bench
+.venv/bin/python -m eval run eval/data/notice_qa.jsonl --out results.jsonl --report report.md
+.venv/bin/python -m eval bench
 ```
 """
 
