@@ -40,7 +40,7 @@ LOGIN_MESSAGE = "請登入:任意用戶名,密碼為 API 金鑰。/ Log in with 
 def create_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None = None) -> FastAPI:
     """The FastAPI app with every front end mounted; `gate` defaults to one built from cfg."""
     if gate is None:
-        gate = ModelGate(cfg.model_queue, cfg.model_queue_timeout_s)
+        gate = ModelGate(cfg.model_queue, cfg.model_queue_timeout_s, nice=cfg.model_nice)
     api = FastAPI(title="數字廣東建設2024年工作要點 · policy assistant", version="1.0",
                   summary="Cited answers about one notice: an OpenAI-compatible API and a plain JSON API.",
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")  # no docs page: it loads a CDN
@@ -102,8 +102,8 @@ def exposure_problem(cfg: config.Config, host_flag: bool, insecure_no_auth: bool
 def _settings_problem(cfg: config.Config) -> str:
     if cfg.rate_limit < 0 or cfg.rate_limit_clients < 1:
         return "GDPA_RATE_LIMIT must be >= 0 (0 = off) and GDPA_RATE_LIMIT_CLIENTS >= 1"
-    if cfg.model_queue < 0 or cfg.model_queue_timeout_s < 0:
-        return "GDPA_MODEL_QUEUE and GDPA_MODEL_QUEUE_TIMEOUT must be >= 0"
+    if cfg.model_queue < 0 or cfg.model_queue_timeout_s < 0 or not 0 <= cfg.model_nice <= 19:
+        return "GDPA_MODEL_QUEUE and GDPA_MODEL_QUEUE_TIMEOUT must be >= 0, GDPA_MODEL_NICE within 0..19"
     return ""
 
 

@@ -71,6 +71,7 @@ class Config:
     # fair queueing (web/gate.py): every request gets its evidence at once; only the model's explanation queues
     model_queue: int = 4  # requests that may wait for the model; one more is refused at once (evidence only)
     model_queue_timeout_s: float = 30.0  # a request whose model turn has not come by then gets the evidence only
+    model_nice: int = 10  # the model runs in one thread this much nicer (Linux), so evidence gets the CPU first
 
 
 _ENV = {
@@ -102,6 +103,7 @@ _ENV = {
     "rate_limit_clients": "GDPA_RATE_LIMIT_CLIENTS",
     "model_queue": "GDPA_MODEL_QUEUE",
     "model_queue_timeout_s": "GDPA_MODEL_QUEUE_TIMEOUT",
+    "model_nice": "GDPA_MODEL_NICE",
 }
 
 

@@ -3,6 +3,7 @@ stream every front end uses, with a stand-in assistant whose explanation is cont
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -172,3 +173,18 @@ def test_without_a_model_step_the_answer_is_the_evidence(gate):
 
 def test_the_load_test_recognises_both_busy_notices():
     assert BUSY_WORDS in BUSY_FULL and BUSY_WORDS in BUSY_TIMEOUT.format(s=30)
+
+
+def test_model_steps_run_in_one_lower_priority_thread():
+    gate = ModelGate(max_waiting=1, start_timeout_s=1, nice=5)
+    here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def work():
+        for _ in range(3):
+            tid = threading.get_native_id()
+            yield threading.current_thread().name, tid, os.getpriority(os.PRIO_PROCESS, tid)
+
+    steps = list(gate.steps(work))
+    assert len({tid for _, tid, _ in steps}) == 1  # one thread for every step
+    assert all(name.startswith("gdpa-model") and nice == min(19, here + 5) for name, _, nice in steps)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == here  # the caller is untouched

@@ -4,19 +4,34 @@
 computes it straight away. Only `Assistant.explain()` goes through a `ModelGate`: one explanation at a time,
 at most `max_waiting` requests waiting, first come first served. A request that finds the queue full, or whose
 turn has not come within `start_timeout_s`, gets its evidence-only answer at once with a notice saying why.
+
+The explanation itself runs step by step in the gate's one model thread, at a lower CPU priority (`nice`):
+llama.cpp's compute threads are an OpenMP team that belongs to the thread calling it and inherits its
+priority, so on a busy CPU the evidence work (record answers, retrieval) is scheduled first and the model
+takes what is left; on an idle machine it still gets every core.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
+import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import anyio
 
 from assistant.answer import Answer
 from assistant.pipeline import Assistant, History
+
+log = logging.getLogger("gdpa.gate")
+T = TypeVar("T")
+_END = object()
 
 BUSY_FULL = "模型忙碌(排隊已滿),以下為原文依據,未附模型解說。/ The model is busy (its queue is full): evidence only."
 BUSY_TIMEOUT = ("模型忙碌(等候超過 {s:g} 秒),以下為原文依據,未附模型解說。/ "
@@ -28,12 +43,17 @@ class ModelGate:
 
     `turn()` is a context manager yielding "" when the caller holds the model (released on exit), or the
     reason it does not (queue full, or no turn within the deadline) — then there is nothing to release.
+    `steps()` runs an iterator of model work in the gate's model thread, whose priority is lowered by `nice`.
     """
 
-    def __init__(self, max_waiting: int, start_timeout_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, max_waiting: int, start_timeout_s: float, nice: int = 0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.max_waiting = max(0, max_waiting)
         self.start_timeout_s = max(0.0, start_timeout_s)
+        self.nice = max(0, nice)
         self._clock = clock
+        self._model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gdpa-model",
+                                                initializer=self._lower_priority)
         self._cond = threading.Condition()
         self._busy = False
         self._line: deque[object] = deque()
@@ -76,6 +96,27 @@ class ModelGate:
             self._busy = False
             self._cond.notify_all()
 
+    def _lower_priority(self) -> None:
+        """Raise this thread's nice value by `nice` (Linux: per thread). Threads it starts inherit it."""
+        if not self.nice or not hasattr(os, "setpriority"):
+            return
+        tid = threading.get_native_id()
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + self.nice))
+        except OSError as e:
+            log.warning("could not lower the model thread's priority: %s", e)
+
+    def steps(self, make: Callable[[], Iterator[T]]) -> Iterator[T]:
+        """The items of `make()`, each computed in the model thread; closing this closes it there too."""
+        parts = self._model_thread.submit(make).result()
+        try:
+            while (item := self._model_thread.submit(next, parts, _END).result()) is not _END:
+                yield item
+        finally:
+            close = getattr(parts, "close", None)
+            if close is not None:
+                self._model_thread.submit(close).result()
+
     @contextlib.contextmanager
     def turn(self) -> Iterator[str]:
         refusal = self.acquire()
@@ -106,7 +147,10 @@ def gated_stream(assistant: Assistant, gate: ModelGate | None, question: object,
         if refusal:
             yield evidence_only(first, refusal)
             return
-        yield from assistant.explain(first)  # closing this generator closes explain()'s too (PEP 380)
+        if gate is None:
+            yield from assistant.explain(first)
+        else:
+            yield from gate.steps(lambda: assistant.explain(first))  # closing this closes explain() (PEP 380)
 
 
 def gated_answer(assistant: Assistant, gate: ModelGate | None, question: object,
@@ -116,3 +160,9 @@ def gated_answer(assistant: Assistant, gate: ModelGate | None, question: object,
     for final in gated_stream(assistant, gate, question, history):  # noqa: B007 - the last one is the answer
         pass
     return final
+
+
+async def gated_answer_async(assistant: Assistant, gate: ModelGate | None, question: object,
+                             history: History | None = None) -> Answer:
+    """`gated_answer` in a worker thread, for async routes: one hand-off per request, not one per step."""
+    return await anyio.to_thread.run_sync(gated_answer, assistant, gate, question, history)
