@@ -27,14 +27,14 @@ from typing import Literal
 
 import anyio
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.answer import Answer
 from assistant.pipeline import Assistant, History
 
 from .errors import APIError, ErrorBody, ErrorDetail, documented_errors
-from .gate import ModelGate, gated_answer, gated_stream
+from .gate import ModelGate, gated_answer_async, gated_stream
 from .schemas import CitationModel
 
 log = logging.getLogger("gdpa.openai")
@@ -218,12 +218,12 @@ def router(assistant: Assistant, gate: ModelGate | None, require_key: Callable) 
     r = APIRouter(prefix="/v1", tags=["OpenAI-compatible API"], dependencies=[Depends(require_key)])
 
     @r.get("/models", response_model=ModelList, responses=ERRORS)
-    def models() -> ModelList:
+    async def models() -> ModelList:
         """The one model this server answers as."""
         return ModelList(data=[ModelCard(id=MODEL_ID, created=MODEL_CREATED, owned_by="gd-policy-assistant")])
 
     @r.post("/chat/completions", response_model=ChatCompletion, responses=ERRORS)
-    def chat_completions(request: ChatRequest) -> ChatCompletion | StreamingResponse:
+    async def chat_completions(request: ChatRequest) -> Response:
         """Answer the last user message, with the earlier turns as history. With `stream: true`, server-sent
         chat.completion.chunk events ending with `data: [DONE]`."""
         question, history = conversation(request.messages)
@@ -232,10 +232,11 @@ def router(assistant: Assistant, gate: ModelGate | None, require_key: Callable) 
             events = sse_events(gated_stream(assistant, gate, question, history), cid, created)
             return StreamingResponse(_in_threads(events), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        return completion(gated_answer(assistant, gate, question, history), cid, created)
+        answer = await gated_answer_async(assistant, gate, question, history)
+        return JSONResponse(completion(answer, cid, created).model_dump())
 
     @r.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    def unknown(path: str, request: Request) -> None:
+    async def unknown(path: str, request: Request) -> None:
         raise APIError(404, f"No route {request.method} /v1/{path}; this server has POST /v1/chat/completions "
                             "and GET /v1/models.", "unknown_route")
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.pipeline import Assistant
 
 from .errors import APIError, documented_errors
-from .gate import ModelGate, gated_answer
+from .gate import ModelGate, gated_answer_async
 from .schemas import AnswerModel
 
 MAX_TURNS = 64
@@ -35,13 +36,14 @@ def router(assistant: Assistant, gate: ModelGate | None, require_key: Callable) 
     r = APIRouter(prefix="/api", tags=["JSON API"], dependencies=[Depends(require_key)])
 
     @r.post("/ask", response_model=AnswerModel, responses=ERRORS, summary="Ask the notice one question")
-    def ask(request: AskRequest) -> dict:
+    async def ask(request: AskRequest) -> JSONResponse:
         """The answer with its citations. Record questions (who leads, which tasks) are answered at once;
         when the model is busy, a question it would explain gets its evidence with a `notice` saying so."""
-        return gated_answer(assistant, gate, request.question, list(request.history)).to_json()
+        answer = await gated_answer_async(assistant, gate, request.question, list(request.history))
+        return JSONResponse(answer.to_json())
 
     @r.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    def unknown(path: str, request: Request) -> None:
+    async def unknown(path: str, request: Request) -> None:
         raise APIError(404, f"No route {request.method} /api/{path}; the JSON API is POST /api/ask.", "unknown_route")
 
     return r

@@ -31,10 +31,10 @@ def key_matches(given: str, key: str) -> bool:
     return bool(key) and secrets.compare_digest(given.encode("utf-8", "replace"), key.encode("utf-8"))
 
 
-def bearer_dependency(key: str) -> Callable[[Request], None]:
+def bearer_dependency(key: str) -> Callable[[Request], Awaitable[None]]:
     """A FastAPI dependency: 401 unless `Authorization: Bearer <key>` (nothing to check when `key` is '')."""
 
-    def require_key(request: Request) -> None:
+    async def require_key(request: Request) -> None:
         if not key:
             return
         header = request.headers.get("authorization", "")
