@@ -2,7 +2,7 @@
 
     python scripts/load_test.py --llm none  [--users 20 --questions 10] [--concurrency N]
     python scripts/load_test.py --llm local --users 4 --questions 4
-    python scripts/load_test.py --api openai --llm local --users 20 --questions 10 --max-seconds 600
+    python scripts/load_test.py --api openai --llm local --users 20 --questions 10 --max-seconds 600 [--ramp-up 5]
     python scripts/load_test.py --url http://127.0.0.1:7860/          # an app already running (loopback only)
 
 `--api gradio` (default): each user is its own gradio_client Client calling /ask. `--api openai`: each user
@@ -10,7 +10,8 @@ is its own official `openai` client calling /v1/chat/completions (no retries; GD
 for an app that has a key). Without --url it starts its own `python app.py` on a free loopback port
 (GDPA_CONCURRENCY=--concurrency if given, a temporary feedback file, no API key, and no rate limit: every
 simulated client comes from the same loopback address) and stops it afterwards. Each user asks its
-questions one after another; the users run at the same time. Questions mix structured ones (who leads task
+questions one after another; the users run at the same time, all starting at the same instant unless
+--ramp-up spreads their starts over that many seconds. Questions mix structured ones (who leads task
 N, which tasks a unit leads: exact answers from the records, ~1 ms of work) with general ones (paraphrases
 of task content: retrieval, then the model if there is one, ~10 s each on 2 cores).
 
@@ -195,6 +196,7 @@ def openai_asker(url: str, timeout: float, key: str) -> tuple[Callable[[str, flo
     import openai
 
     client = openai.OpenAI(base_url=url + "v1", api_key=key or "none", max_retries=0, timeout=timeout)
+    client.models.list()  # before the clock starts: the client's first call pays its own lazy imports and connection
 
     def ask(question: str, limit: float) -> Reply:
         r = client.with_options(timeout=min(timeout, limit)).chat.completions.create(
@@ -295,6 +297,7 @@ class Summary:
     url: str
     llm: str
     concurrency: str
+    ramp_up_s: float
     users: int
     questions_per_user: int
     requests: int
@@ -316,7 +319,7 @@ class Summary:
 
 
 def summarise(results: list[Result], wall: float, url: str, llm: str, concurrency: str, users: int,
-              per_user: int, api: str = "gradio") -> Summary:
+              per_user: int, api: str = "gradio", ramp_up_s: float = 0.0) -> Summary:
     done = [r for r in results if r.latency_s is not None and not r.error]
     latency = {}
     for kind in ("all", "structured", "general"):
@@ -333,7 +336,7 @@ def summarise(results: list[Result], wall: float, url: str, llm: str, concurrenc
     bad = [r for r in results if r.citation_problem and not r.error]
     general = [r for r in done if r.kind == "general" and r.gold_cited is not None]
     return Summary(
-        api=api, url=url, llm=llm, concurrency=concurrency, users=users, questions_per_user=per_user,
+        api=api, ramp_up_s=ramp_up_s, url=url, llm=llm, concurrency=concurrency, users=users, questions_per_user=per_user,
         requests=len(results), answered=len(done), errors=len(errors), invalid_citations=len(bad),
         all_citations_valid=not bad and len(done) == len(results), wall_s=round(wall, 2),
         throughput_rps=round(len(done) / wall, 2) if wall else 0.0, latency=latency, wait=wait,
@@ -351,8 +354,9 @@ def _round(x: float | None) -> float | None:
 
 
 def print_summary(s: Summary) -> None:
+    start = f"users started over {s.ramp_up_s:g} s" if s.ramp_up_s else "all users started at once"
     print(f"load test: {s.users} users × {s.questions_per_user} questions against {s.url} through {s.api} "
-          f"(llm={s.llm}, concurrency={s.concurrency})")
+          f"(llm={s.llm}, concurrency={s.concurrency}, {start})")
     print(f"  requests {s.requests}, answered {s.answered}, errors {s.errors}, invalid citations {s.invalid_citations}"
           f" -> citations {'all valid' if s.all_citations_valid else 'NOT all valid'}")
     print(f"  wall {s.wall_s:.1f} s, {s.throughput_rps:.2f} answers/s; model used in {s.used_llm}, evidence only "
@@ -387,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--general-share", type=float, default=0.5, help="share of general (retrieval/LLM) questions")
     ap.add_argument("--concurrency", type=int, help="GDPA_CONCURRENCY for our own app (default: config)")
     ap.add_argument("--max-seconds", type=float, default=900, help="stop asking after this long")
+    ap.add_argument("--ramp-up", type=float, default=0.0,
+                    help="start the users evenly over this many seconds instead of all at the same instant")
     ap.add_argument("--timeout", type=float, default=300, help="per question")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", dest="json_out", help="also write the summary as JSON to this file")
@@ -395,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--users must be 1..{MAX_USERS} and --questions 1..{MAX_QUESTIONS}")
     if not 0 <= args.general_share <= 1:
         ap.error("--general-share must be within 0..1")
+    if not 0 <= args.ramp_up <= args.max_seconds:
+        ap.error("--ramp-up must be within 0..--max-seconds")
 
     notice = load()
     leads_of = {t.number: t.leads for t in notice.tasks}
@@ -429,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def user(i: int) -> None:
             start.wait()
+            time.sleep(i * args.ramp_up / args.users)  # 0 by default: every user starts at the same instant
             run_user(askers[i][0], i, plans[i], deadline, leads_of, led_by, results, lock)
 
         threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(args.users)]
@@ -453,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
             own.stop()
         if tmp is not None:
             tmp.cleanup()
-    summary = summarise(results, wall, url, llm, concurrency, args.users, args.questions, args.api)
+    summary = summarise(results, wall, url, llm, concurrency, args.users, args.questions, args.api, args.ramp_up)
     print_summary(summary)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(asdict(summary), ensure_ascii=False, indent=1), encoding="utf-8")
