@@ -53,8 +53,7 @@ def create_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None 
     def healthz() -> dict:
         return {"status": "ok"}
 
-    api.add_middleware(security.BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
-    api.add_middleware(security.RateLimitMiddleware,  # added last: runs first
+    api.add_middleware(security.GuardMiddleware, max_bytes=MAX_BODY_BYTES,
                        limiter=security.RateLimiter(cfg.rate_limit, cfg.rate_limit_clients))
     demo = ui.build_app(assistant, cfg, gate)
     auth = security.ui_login(cfg.api_key) if cfg.api_key else None

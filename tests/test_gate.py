@@ -33,6 +33,18 @@ def _acquire_in_thread(gate: ModelGate, results: dict, name: str) -> threading.T
     return t
 
 
+def _held_with_waiters(max_waiting: int, *names: str) -> tuple[ModelGate, dict, list[threading.Thread]]:
+    """A gate the test holds, with a waiter per name lined up in that order."""
+    gate = ModelGate(max_waiting=max_waiting, start_timeout_s=30)
+    assert gate.acquire() == ""
+    results: dict = {}
+    threads = []
+    for n, name in enumerate(names, 1):
+        threads.append(_acquire_in_thread(gate, results, name))
+        _wait_until(lambda n=n: gate.waiting == n, f"{name} in line")
+    return gate, results, threads
+
+
 def test_a_free_gate_is_taken_at_once_and_released():
     gate = ModelGate(max_waiting=2, start_timeout_s=5)
     assert gate.acquire() == ""
@@ -45,13 +57,7 @@ def test_a_free_gate_is_taken_at_once_and_released():
 
 
 def test_waiters_are_served_first_come_first_served():
-    gate = ModelGate(max_waiting=3, start_timeout_s=30)
-    assert gate.acquire() == ""
-    results: dict = {}
-    first = _acquire_in_thread(gate, results, "first")
-    _wait_until(lambda: gate.waiting == 1, "first waiter in line")
-    second = _acquire_in_thread(gate, results, "second")
-    _wait_until(lambda: gate.waiting == 2, "second waiter in line")
+    gate, results, (first, second) = _held_with_waiters(3, "first", "second")
     gate.release()
     first.join(10)
     assert results["order"] == ["first"] and results["first"] == ""
@@ -64,11 +70,7 @@ def test_waiters_are_served_first_come_first_served():
 
 
 def test_a_full_line_is_refused_at_once():
-    gate = ModelGate(max_waiting=1, start_timeout_s=30)
-    assert gate.acquire() == ""
-    results: dict = {}
-    waiter = _acquire_in_thread(gate, results, "waiter")
-    _wait_until(lambda: gate.waiting == 1, "one waiter in line")
+    gate, results, (waiter,) = _held_with_waiters(1, "waiter")
     assert gate.acquire() == BUSY_FULL  # nothing held: no release owed
     assert gate.waiting == 1
     gate.release()

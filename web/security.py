@@ -4,8 +4,8 @@
   and the Gradio UI (and its /ask API) asks for a login whose password is the key (`ui_login`).
 - `RateLimiter` is a token bucket per client address: `per_minute` requests, refilled continuously. Buckets
   live in an LRU of at most `max_clients` entries, so a flood of addresses cannot grow memory; a forgotten
-  client simply starts again with a full bucket. `RateLimitMiddleware` applies it to the routes that do work
-  (questions, logins) and answers 429 with Retry-After before anything else runs.
+  client simply starts again with a full bucket. `GuardMiddleware` applies it to the routes that do work
+  (questions, logins) and answers 429 with Retry-After before anything else runs; it also caps API bodies.
 """
 
 from __future__ import annotations
@@ -99,38 +99,32 @@ def limited_path(method: str, path: str) -> bool:
                                                             "/gradio_api/run/"))
 
 
-class RateLimitMiddleware:
-    """Pure ASGI (streams pass through untouched): 429 with Retry-After for a client over its limit."""
+class GuardMiddleware:
+    """Pure ASGI, in front of everything (streams pass through untouched): 429 with Retry-After for a client
+    over its rate limit on a limited route (`limited_path`); 413 for a body over `max_bytes` on the API
+    routes, declared (Content-Length) or streamed."""
 
-    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, max_bytes: int) -> None:
         self.app = app
         self.limiter = limiter
-
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[dict]],
-                       send: Callable[[dict], Awaitable[None]]) -> None:
-        if scope["type"] == "http" and limited_path(scope.get("method", ""), scope.get("path", "")):
-            client = (scope.get("client") or ("?", 0))[0]
-            wait = self.limiter.check(client)
-            if wait > 0:
-                retry = max(1, math.ceil(wait))
-                response = error_response(
-                    429, f"Rate limit reached: {self.limiter.per_minute} requests per minute per client. "
-                         f"Retry in {retry} s.", "rate_limit_exceeded", headers={"Retry-After": str(retry)})
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-class BodyLimitMiddleware:
-    """413 for a request body over `max_bytes` on the API routes, declared (Content-Length) or streamed."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[dict]],
                        send: Callable[[dict], Awaitable[None]]) -> None:
-        if scope["type"] != "http" or not scope.get("path", "").startswith(("/v1/", "/api/")):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if limited_path(scope.get("method", ""), path):
+            wait = self.limiter.check((scope.get("client") or ("?", 0))[0])
+            if wait > 0:
+                retry = max(1, math.ceil(wait))
+                await error_response(
+                    429, f"Rate limit reached: {self.limiter.per_minute} requests per minute per client. "
+                         f"Retry in {retry} s.", "rate_limit_exceeded", headers={"Retry-After": str(retry)},
+                )(scope, receive, send)
+                return
+        if not path.startswith(("/v1/", "/api/")):
             await self.app(scope, receive, send)
             return
         too_big = f"The request body is larger than {self.max_bytes // 1024} KiB."
