@@ -210,7 +210,8 @@ def openai_asker(url: str, timeout: float, key: str) -> tuple[Callable[[str, flo
 
 
 def run_user(ask: Callable[[str, float], Reply], user: int, questions: list[Question], deadline: float,
-             leads_of, led_by, results: list[Result], lock: threading.Lock) -> None:
+             leads_of: dict[int, tuple[str, ...]], led_by: dict[str, set[int]], results: list[Result],
+             lock: threading.Lock) -> None:
     for q in questions:
         r = Result(user, q.kind, q.text)
         if time.monotonic() > deadline:
