@@ -8,7 +8,7 @@ library reaches for a model hub or telemetry endpoint at run time.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 # Offline by construction: set before chromadb / gradio / huggingface are imported anywhere.
@@ -63,12 +63,17 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 7860
     feedback_path: Path = CACHE_HOME / "feedback.jsonl"
-    # Answers the app works on at once (UI and /ask share the limit); the rest wait in Gradio's queue. Not 1: an
-    # exact answer (who leads, which tasks) takes ~1 ms but would wait behind every model answer (~10 s each).
-    # The local model still writes one answer at a time (runtime.py's lock), so with 4 slots up to 3 model answers
-    # wait on that lock (~30 s, inside the 60 s GDPA_LLM_TIMEOUT that bounds the wait) and record answers pass
-    # while fewer than 4 model answers are in flight. Measured with scripts/load_test.py (issue 6 report).
+    # Answers the Gradio UI and its /ask work on at once besides the ones waiting for the model: the Gradio queue
+    # runs concurrency + model_queue + 1 events (web/ui.py), so a full model queue never holds back a record answer.
     concurrency: int = 4
+    # access control (web/security.py). The key is read from the environment only: a flag would show it in `ps`.
+    api_key: str = field(default="", repr=False)  # "" = no key: the app then refuses to listen beyond loopback unless --insecure-no-auth
+    rate_limit: int = 60  # requests per minute per client address on the API routes and logins; 0 = no limit
+    rate_limit_clients: int = 4096  # client buckets kept (least recently seen dropped first): bounded memory
+    # fair queueing (web/gate.py): every request gets its evidence at once; only the model's explanation queues
+    model_queue: int = 4  # requests that may wait for the model; one more is refused at once (evidence only)
+    model_queue_timeout_s: float = 30.0  # a request whose model turn has not come by then gets the evidence only
+    model_nice: int = 10  # the model runs in one thread this much nicer (Linux), so evidence gets the CPU first
 
 
 _ENV = {
@@ -97,6 +102,12 @@ _ENV = {
     "port": "GDPA_PORT",
     "feedback_path": "GDPA_FEEDBACK",
     "concurrency": "GDPA_CONCURRENCY",
+    "api_key": "GDPA_API_KEY",
+    "rate_limit": "GDPA_RATE_LIMIT",
+    "rate_limit_clients": "GDPA_RATE_LIMIT_CLIENTS",
+    "model_queue": "GDPA_MODEL_QUEUE",
+    "model_queue_timeout_s": "GDPA_MODEL_QUEUE_TIMEOUT",
+    "model_nice": "GDPA_MODEL_NICE",
 }
 
 

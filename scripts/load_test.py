@@ -1,20 +1,26 @@
-"""Load test for the /ask API: concurrent gradio_client users on this machine only.
+"""Load test for the app's answering APIs: concurrent clients on this machine only.
 
     python scripts/load_test.py --llm none  [--users 20 --questions 10] [--concurrency N]
     python scripts/load_test.py --llm local --users 4 --questions 4
+    python scripts/load_test.py --api openai --llm local --users 20 --questions 10 --max-seconds 600 [--ramp-up 5]
     python scripts/load_test.py --url http://127.0.0.1:7860/          # an app already running (loopback only)
 
-Without --url it starts its own `python app.py` on a free loopback port (GDPA_CONCURRENCY=--concurrency
-if given, a temporary feedback file) and stops it afterwards. Each user is its own gradio_client Client
-asking its questions one after another; the users run at the same time. Questions mix structured ones
-(who leads task N, which tasks a unit leads: exact answers from the records, ~1 ms of work) with general
-ones (paraphrases of task content: retrieval, then the model if there is one, ~10 s each on 2 cores).
+`--api gradio` (default): each user is its own gradio_client Client calling /ask. `--api openai`: each user
+is its own official `openai` client calling /v1/chat/completions (no retries; GDPA_API_KEY, or --api-key,
+for an app that has a key). Without --url it starts its own `python app.py` on a free loopback port
+(GDPA_CONCURRENCY=--concurrency if given, a temporary feedback file, no API key, and no rate limit: every
+simulated client comes from the same loopback address) and stops it afterwards. Each user asks its
+questions one after another; the users run at the same time, all starting at the same instant unless
+--ramp-up spreads their starts over that many seconds. Questions mix structured ones (who leads task
+N, which tasks a unit leads: exact answers from the records, ~1 ms of work) with general ones (paraphrases
+of task content: retrieval, then the model if there is one, ~10 s each on 2 cores).
 
 Reports errors (exceptions, time-outs, the apology), whether every answer carries valid citations
 (items 1..55, non-empty unless refused, the right task for structured questions), p50/p95 latency overall
-and per kind, wall time, and queue behaviour: the wait before the server started each job (from the
-queue's process_starts message) and the largest queue position seen. Exit status 0 only with no errors
-and only valid citations. Bounded: at most 50 users × 50 questions, and --max-seconds overall.
+and per kind, wall time, how many answers the model wrote and how many got the evidence only because the
+model was busy (web/gate.py), and, through Gradio, queue behaviour: the wait before the server started each
+job (from the queue's process_starts message) and the largest queue position seen. Exit status 0 only with
+no errors and only valid citations. Bounded: at most 50 users × 50 questions, and --max-seconds overall.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,11 +48,12 @@ import config  # noqa: E402  (pins the offline switches before gradio_client is 
 from corpus import load  # noqa: E402
 from corpus.numerals import to_chinese  # noqa: E402
 from corpus.script import fold  # noqa: E402
-from scripts.appproc import AppNotReady, free_port, log_tail, stop_group, wait_ready  # noqa: E402
+from scripts.appproc import AppNotReady, app_env, free_port, log_tail, stop_group, wait_ready  # noqa: E402
 
 N_TASKS = 55
 MAX_USERS = 50
 MAX_QUESTIONS = 50
+BUSY_WORDS = "The model is busy"  # in both notices of web/gate.py for an evidence-only answer
 
 
 # -- questions ----------------------------------------------------------------------------------------
@@ -132,6 +140,7 @@ class Result:
     answer_kind: str = ""
     refused: bool = False
     used_llm: bool = False
+    model_busy: bool = False  # evidence only: the model's queue was full or its turn did not come in time
     gold_cited: bool | None = None
     error: str = ""
     citation_problem: str = ""
@@ -161,10 +170,48 @@ def _timed_client_class():
     return TimedClient
 
 
-def run_user(client, user: int, questions: list[Question], deadline: float, per_question_timeout: float,
-             leads_of, led_by, results: list[Result], lock: threading.Lock) -> None:
+Reply = tuple[dict, float | None, int | None]  # the answer object, queue wait (s), largest queue position
+
+
+def gradio_asker(url: str, timeout: float) -> tuple[Callable[[str, float], Reply], Callable[[], None]]:
+    """Questions through Gradio's /ask (gradio_client), with the queue's own timings."""
     from gradio_client.utils import Status
 
+    client = _timed_client_class()(url, verbose=False)
+
+    def ask(question: str, limit: float) -> Reply:
+        t0 = time.perf_counter()
+        job = client.submit(question, None, api_name="/ask")
+        answer = job.result(timeout=min(timeout, limit))
+        history = getattr(getattr(job.communicator, "job", None), "history", [])
+        starts = [t for t, s in history if s.code == Status.PROCESSING]
+        ranks = [s.rank for _, s in history if s.code == Status.IN_QUEUE and s.rank is not None]
+        return answer, (starts[0] - t0) if starts else None, max(ranks) if ranks else None
+
+    return ask, client.close
+
+
+def openai_asker(url: str, timeout: float, key: str) -> tuple[Callable[[str, float], Reply], Callable[[], None]]:
+    """Questions through /v1/chat/completions with the official openai client (no retries: a failure counts)."""
+    import openai
+
+    client = openai.OpenAI(base_url=url + "v1", api_key=key or "none", max_retries=0, timeout=timeout)
+    client.models.list()  # before the clock starts: the client's first call pays its own lazy imports and connection
+
+    def ask(question: str, limit: float) -> Reply:
+        r = client.with_options(timeout=min(timeout, limit)).chat.completions.create(
+            model="gd-policy-assistant", messages=[{"role": "user", "content": question}])
+        extra = r.model_extra or {}
+        answer = {"answer": r.choices[0].message.content, "citations": extra.get("citations", []),
+                  "refused": extra.get("refused"), "used_llm": extra.get("used_llm"), "notice": extra.get("notice", "")}
+        return answer, None, None
+
+    return ask, client.close
+
+
+def run_user(ask: Callable[[str, float], Reply], user: int, questions: list[Question], deadline: float,
+             leads_of: dict[int, tuple[str, ...]], led_by: dict[str, set[int]], results: list[Result],
+             lock: threading.Lock) -> None:
     for q in questions:
         r = Result(user, q.kind, q.text)
         if time.monotonic() > deadline:
@@ -174,17 +221,12 @@ def run_user(client, user: int, questions: list[Question], deadline: float, per_
             continue
         t0 = time.perf_counter()
         try:
-            job = client.submit(q.text, None, api_name="/ask")
-            answer = job.result(timeout=min(per_question_timeout, max(1.0, deadline - time.monotonic())))
+            answer, r.wait_s, r.max_rank = ask(q.text, max(1.0, deadline - time.monotonic()))
             r.latency_s = time.perf_counter() - t0
-            history = getattr(getattr(job.communicator, "job", None), "history", [])
-            starts = [t for t, s in history if s.code == Status.PROCESSING]
-            ranks = [s.rank for _, s in history if s.code == Status.IN_QUEUE and s.rank is not None]
-            r.wait_s = (starts[0] - t0) if starts else None
-            r.max_rank = max(ranks) if ranks else None
             r.answer_kind = str(answer.get("kind", "")) if isinstance(answer, dict) else ""
             r.refused = bool(answer.get("refused")) if isinstance(answer, dict) else False
             r.used_llm = bool(answer.get("used_llm")) if isinstance(answer, dict) else False
+            r.model_busy = isinstance(answer, dict) and BUSY_WORDS in str(answer.get("notice", ""))
             if r.answer_kind == "error":
                 r.error = "the apology: the server's handler failed"
             r.citation_problem = citation_problem(q, answer, leads_of, led_by)
@@ -216,8 +258,7 @@ class OwnApp:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = workdir / "app.log"
-        env = {k: v for k, v in os.environ.items() if k not in {"GDPA_HOST", "GDPA_PORT", "GDPA_LLM"}}
-        env.update(GDPA_FEEDBACK=str(workdir / "feedback.jsonl"), PYTHONUNBUFFERED="1")
+        env = app_env(GDPA_FEEDBACK=str(workdir / "feedback.jsonl"), GDPA_RATE_LIMIT="0")
         if concurrency is not None:
             env["GDPA_CONCURRENCY"] = str(concurrency)
         with open(self.log_path, "wb") as log:
@@ -253,9 +294,11 @@ def _pct(values: list[float], p: float) -> float | None:
 
 @dataclass
 class Summary:
+    api: str
     url: str
     llm: str
     concurrency: str
+    ramp_up_s: float
     users: int
     questions_per_user: int
     requests: int
@@ -269,6 +312,7 @@ class Summary:
     wait: dict[str, float | None] = field(default_factory=dict)
     max_queue_rank: int | None = None
     used_llm: int = 0
+    model_busy: int = 0
     refused: int = 0
     general_gold_cited: str = ""
     error_samples: list[str] = field(default_factory=list)
@@ -276,7 +320,7 @@ class Summary:
 
 
 def summarise(results: list[Result], wall: float, url: str, llm: str, concurrency: str, users: int,
-              per_user: int) -> Summary:
+              per_user: int, api: str = "gradio", ramp_up_s: float = 0.0) -> Summary:
     done = [r for r in results if r.latency_s is not None and not r.error]
     latency = {}
     for kind in ("all", "structured", "general"):
@@ -293,11 +337,12 @@ def summarise(results: list[Result], wall: float, url: str, llm: str, concurrenc
     bad = [r for r in results if r.citation_problem and not r.error]
     general = [r for r in done if r.kind == "general" and r.gold_cited is not None]
     return Summary(
-        url=url, llm=llm, concurrency=concurrency, users=users, questions_per_user=per_user,
+        api=api, ramp_up_s=ramp_up_s, url=url, llm=llm, concurrency=concurrency, users=users, questions_per_user=per_user,
         requests=len(results), answered=len(done), errors=len(errors), invalid_citations=len(bad),
         all_citations_valid=not bad and len(done) == len(results), wall_s=round(wall, 2),
         throughput_rps=round(len(done) / wall, 2) if wall else 0.0, latency=latency, wait=wait,
         max_queue_rank=max(ranks) if ranks else None, used_llm=sum(r.used_llm for r in done),
+        model_busy=sum(r.model_busy for r in done),
         refused=sum(r.refused for r in done),
         general_gold_cited=f"{sum(r.gold_cited for r in general)}/{len(general)}",
         error_samples=[f"user {r.user}: {r.question[:30]!r}: {r.error}" for r in errors[:5]],
@@ -310,12 +355,14 @@ def _round(x: float | None) -> float | None:
 
 
 def print_summary(s: Summary) -> None:
-    print(f"load test: {s.users} users × {s.questions_per_user} questions against {s.url} "
-          f"(llm={s.llm}, concurrency={s.concurrency})")
+    start = f"users started over {s.ramp_up_s:g} s" if s.ramp_up_s else "all users started at once"
+    print(f"load test: {s.users} users × {s.questions_per_user} questions against {s.url} through {s.api} "
+          f"(llm={s.llm}, concurrency={s.concurrency}, {start})")
     print(f"  requests {s.requests}, answered {s.answered}, errors {s.errors}, invalid citations {s.invalid_citations}"
           f" -> citations {'all valid' if s.all_citations_valid else 'NOT all valid'}")
-    print(f"  wall {s.wall_s:.1f} s, {s.throughput_rps:.2f} answers/s; model used in {s.used_llm}, "
-          f"refused {s.refused}; general questions citing their source task: {s.general_gold_cited}")
+    print(f"  wall {s.wall_s:.1f} s, {s.throughput_rps:.2f} answers/s; model used in {s.used_llm}, evidence only "
+          f"(model busy) {s.model_busy}, refused {s.refused}; general questions citing their source task: "
+          f"{s.general_gold_cited}")
     for kind, v in s.latency.items():
         if v["n"]:
             print(f"  latency {kind:10s} n={v['n']:4d}  p50 {v['p50_s']:7.3f} s  p95 {v['p95_s']:7.3f} s  "
@@ -336,11 +383,17 @@ def main(argv: list[str] | None = None) -> int:
     where = ap.add_mutually_exclusive_group()
     where.add_argument("--url", help="an app already running on this machine (loopback address only)")
     where.add_argument("--llm", default="none", help="start our own app with this model setting: none | local")
+    ap.add_argument("--api", choices=["gradio", "openai"], default="gradio",
+                    help="gradio: /ask through gradio_client; openai: /v1/chat/completions through the openai client")
+    ap.add_argument("--api-key", default=os.environ.get("GDPA_API_KEY", ""),
+                    help="for --api openai against an app with a key (default: GDPA_API_KEY)")
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--questions", type=int, default=10, help="questions per user")
     ap.add_argument("--general-share", type=float, default=0.5, help="share of general (retrieval/LLM) questions")
     ap.add_argument("--concurrency", type=int, help="GDPA_CONCURRENCY for our own app (default: config)")
     ap.add_argument("--max-seconds", type=float, default=900, help="stop asking after this long")
+    ap.add_argument("--ramp-up", type=float, default=0.0,
+                    help="start the users evenly over this many seconds instead of all at the same instant")
     ap.add_argument("--timeout", type=float, default=300, help="per question")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", dest="json_out", help="also write the summary as JSON to this file")
@@ -349,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--users must be 1..{MAX_USERS} and --questions 1..{MAX_QUESTIONS}")
     if not 0 <= args.general_share <= 1:
         ap.error("--general-share must be within 0..1")
+    if not 0 <= args.ramp_up <= args.max_seconds:
+        ap.error("--ramp-up must be within 0..--max-seconds")
 
     notice = load()
     leads_of = {t.number: t.leads for t in notice.tasks}
@@ -372,8 +427,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if own is not None:
             own.wait_ready(timeout=300)
-        client_cls = _timed_client_class()
-        clients = [client_cls(url, verbose=False) for _ in range(args.users)]
+        if args.api == "openai":
+            askers = [openai_asker(url, args.timeout, args.api_key) for _ in range(args.users)]
+        else:
+            askers = [gradio_asker(url, args.timeout) for _ in range(args.users)]
         results: list[Result] = []
         lock = threading.Lock()
         deadline = time.monotonic() + args.max_seconds
@@ -381,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
 
         def user(i: int) -> None:
             start.wait()
-            run_user(clients[i], i, plans[i], deadline, args.timeout, leads_of, led_by, results, lock)
+            time.sleep(i * args.ramp_up / args.users)  # 0 by default: every user starts at the same instant
+            run_user(askers[i][0], i, plans[i], deadline, leads_of, led_by, results, lock)
 
         threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(args.users)]
         for t in threads:
@@ -395,9 +453,9 @@ def main(argv: list[str] | None = None) -> int:
         expected = args.users * args.questions
         if asked < expected:  # users still stuck after every bound: count them as failures
             results += [Result(-1, "?", "?", error="not finished") for _ in range(expected - asked)]
-        for c in clients:
+        for _, close in askers:
             with contextlib.suppress(Exception):
-                c.close()
+                close()
         if own is not None and own.proc.poll() is not None:
             results.append(Result(-1, "?", "?", error=f"app.py died: {own.log_tail(500)}"))
     finally:
@@ -405,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
             own.stop()
         if tmp is not None:
             tmp.cleanup()
-    summary = summarise(results, wall, url, llm, concurrency, args.users, args.questions)
+    summary = summarise(results, wall, url, llm, concurrency, args.users, args.questions, args.api, args.ramp_up)
     print_summary(summary)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(asdict(summary), ensure_ascii=False, indent=1), encoding="utf-8")

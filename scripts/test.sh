@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite (lint, unit tests, real-component tests, browser test).
+# Set up (.venv, see install.sh) and run the whole test suite (lint, unit tests, real-component tests, browser
+# test). Arguments go to pytest, e.g. `bash scripts/test.sh -x -q -m "not llm and not browser"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh dev
-PYTHON=${PYTHON:-python3}
-"$PYTHON" -m ruff check .
-"$PYTHON" -m pytest -q "$@"
+.venv/bin/python -m ruff check .
+.venv/bin/python -m pytest -q "$@"

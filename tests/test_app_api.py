@@ -19,6 +19,7 @@ import config
 from assistant.answer import Answer
 from corpus import load
 from tests.apphelpers import AppServer, free_port, started_app
+from web import ui
 
 NOTICE = load()
 ANSWER_KEYS = set(Answer("").to_json())
@@ -134,32 +135,32 @@ def test_cross_border_question_with_local_model(tmp_path_factory):
 def test_answer_text_is_escaped_and_sources_are_complete():
     answer = {"answer": '<img src=x onerror=alert(1)> **bold** [link](http://x)', "script": "zh-Hant",
               "citations": [{"item": 7, "title": "t", "section": "s"}], "notice": "<b>n</b>"}
-    out = app.answer_html(NOTICE, answer, "follow")
+    out = ui.answer_html(NOTICE, answer, "follow")
     assert "<img" not in out and "<b>n" not in out
     assert "&lt;img src=x onerror=alert(1)&gt;" in out
     assert "\\[link\\](http://x)" in out and "\\*\\*bold" in out  # Markdown syntax made literal
     task = NOTICE.task(7)
     for piece in ["〔第七項〕", task.title, task.section.title, *task.leads, *task.co]:
         assert piece in out, piece
-    assert app._esc(task.text) in out
-    simplified = app.answer_html(NOTICE, answer, "zh-Hans")
+    assert ui._esc(task.text) in out
+    simplified = ui.answer_html(NOTICE, answer, "zh-Hans")
     assert "〔第七项〕" in simplified and "牵头单位" in simplified
 
 
 def test_script_switch_converts_answer_both_ways():
     hant = {"answer": "由省教育廳牽頭。", "script": "zh-Hant", "citations": []}
     hans = {"answer": "由省教育厅牵头。", "script": "zh-Hans", "citations": []}
-    assert "牵头" in app.answer_html(NOTICE, hant, "zh-Hans")
-    assert "牽頭" in app.answer_html(NOTICE, hans, "zh-Hant")
-    assert "牵头" in app.answer_html(NOTICE, hans, "follow")
-    assert "牽頭" in app.answer_html(NOTICE, hant, "follow")
+    assert "牵头" in ui.answer_html(NOTICE, hant, "zh-Hans")
+    assert "牽頭" in ui.answer_html(NOTICE, hans, "zh-Hant")
+    assert "牵头" in ui.answer_html(NOTICE, hans, "follow")
+    assert "牽頭" in ui.answer_html(NOTICE, hant, "follow")
 
 
 def test_feedback_is_appended_one_line_per_vote(tmp_path):
     path = tmp_path / "sub" / "feedback.jsonl"
-    app.append_feedback(path, {"vote": "up", "question": "第七項？"})
+    ui.append_feedback(path, {"vote": "up", "question": "第七項？"})
     before = path.read_bytes()
-    app.append_feedback(path, {"vote": "down", "question": "x\ny"})
+    ui.append_feedback(path, {"vote": "down", "question": "x\ny"})
     data = path.read_bytes()
     assert data.startswith(before)
     lines = data.decode().splitlines()
@@ -168,21 +169,21 @@ def test_feedback_is_appended_one_line_per_vote(tmp_path):
 
 def test_browse_filters_by_unit_and_escapes():
     unit = "省教育廳"
-    out = app.browse_html(NOTICE, unit, "follow")
+    out = ui.browse_html(NOTICE, unit, "follow")
     expected = [t for t in NOTICE.tasks if unit in t.units]
     assert expected
     for t in NOTICE.tasks:
         assert (f"〔第{t.numeral}項〕" in out) == (t in expected), t.number
-    everything = app.browse_html(NOTICE, app.ALL_UNITS, "follow")
+    everything = ui.browse_html(NOTICE, ui.ALL_UNITS, "follow")
     assert all(f"〔第{t.numeral}項〕" in everything for t in NOTICE.tasks)
-    assert all(app._esc(s.title) in everything for s in NOTICE.sections)
-    assert "<script" not in app.browse_html(NOTICE, "<script>alert(1)</script>", "follow")
+    assert all(ui._esc(s.title) in everything for s in NOTICE.sections)
+    assert "<script" not in ui.browse_html(NOTICE, "<script>alert(1)</script>", "follow")
 
 
 def test_clean_history():
-    assert app._clean_history(None) == []
-    assert app._clean_history("nonsense") == []
-    assert app._clean_history([["q", "a"], ["q2", None], [1, 2], ["solo"]]) == [("q", "a"), ("q2", "")]
+    assert ui._clean_history(None) == []
+    assert ui._clean_history("nonsense") == []
+    assert ui._clean_history([["q", "a"], ["q2", None], [1, 2], ["solo"]]) == [("q", "a"), ("q2", "")]
 
 
 def test_non_loopback_host_needs_the_flag(monkeypatch, capsys):
@@ -198,12 +199,8 @@ class _BrokenAssistant:
         self.notice = NOTICE
         self.llm = None
 
-    def ask(self, question, history=None):
+    def evidence(self, question, history=None):
         raise RuntimeError("boom in /secret/dir/model.gguf llm_ctx=2048")
-
-    def stream(self, question, history=None):
-        raise RuntimeError("boom in /secret/dir/model.gguf llm_ctx=2048")
-        yield  # pragma: no cover
 
 
 def _handler(demo, name: str):
@@ -212,11 +209,11 @@ def _handler(demo, name: str):
 
 def test_failures_become_a_short_apology(tmp_path):
     cfg = config.load(feedback_path=tmp_path / "fb.jsonl", llm="none")
-    demo = app.build_app(_BrokenAssistant(), cfg)
+    demo = ui.build_app(_BrokenAssistant(), cfg)
     # the chat handler: its last output is an apology turn, nothing of the exception
     *_, (messages, turns, *_) = list(_handler(demo, "respond")("第七項由誰牽頭？", [], "follow"))
     shown = json.dumps(messages, ensure_ascii=False)
-    assert app._esc(app.APOLOGY.split(",")[0]) in shown
+    assert ui._esc(ui.APOLOGY.split(",")[0]) in shown
     assert "secret" not in shown and "Traceback" not in shown and "llm_ctx" not in shown
     assert turns[-1]["answer"]["kind"] == "error"
     # the API endpoint, through a real server
@@ -227,7 +224,7 @@ def test_failures_become_a_short_apology(tmp_path):
     finally:
         demo.close()
     assert set(result) == ANSWER_KEYS
-    assert result["answer"] == app.APOLOGY and result["refused"] is True
+    assert result["answer"] == ui.APOLOGY and result["refused"] is True
     assert "secret" not in json.dumps(result)
 
 
@@ -235,7 +232,7 @@ def test_like_handler_writes_feedback(tmp_path):
     import gradio as gr
 
     cfg = config.load(feedback_path=tmp_path / "fb.jsonl", llm="none")
-    demo = app.build_app(_BrokenAssistant(), cfg)
+    demo = ui.build_app(_BrokenAssistant(), cfg)
     answer = Answer("由省教育廳牽頭。", kind="unit_tasks").to_json()
     turns = [{"question": "第一問", "answer": answer}]
     on_like = _handler(demo, "on_like")

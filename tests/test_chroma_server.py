@@ -6,8 +6,10 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -23,9 +25,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory):
-    exe = shutil.which("chroma")
+    # the environment's own script first: .venv/bin/python runs the tests without .venv/bin on PATH
+    exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
     if exe is None:
-        pytest.skip("the chromadb package's `chroma` command is not on PATH")
+        pytest.skip("the chromadb package's `chroma` command is neither beside Python nor on PATH")
     port = _free_port()
     proc = subprocess.Popen([exe, "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
                              "--host", "127.0.0.1", "--port", str(port)],

@@ -1,11 +1,12 @@
 """Exposure: what the running app shows to the network and to the people using it.
 
-- it listens on 127.0.0.1 only, on one port, unless `--host` says otherwise (and then it warns);
-  GDPA_HOST alone is refused (tests/test_app_api.py::test_non_loopback_host_needs_the_flag);
+- it listens on 127.0.0.1 only, on one port, unless `--host` says otherwise; without GDPA_API_KEY that also
+  needs --insecure-no-auth (and then it warns); GDPA_HOST alone is refused
+  (tests/test_app_api.py::test_non_loopback_host_needs_the_flag, tests/test_web_api.py for the key);
 - no share link, no telemetry: the app runs under a Python audit hook that records every socket
   connection and name lookup that is not loopback (none allowed), and it starts and answers inside a
   network namespace that has nothing but loopback (`unshare --net`);
-- the page, /config and the API description carry no paths, stack traces or configuration, and the
+- the page, /config, the API descriptions and the APIs' error bodies carry no paths, stack traces or configuration, and the
   file route serves none of the project's files;
 - hostile questions are shown escaped (answers and sources: tests/test_app_api.py::
   test_answer_text_is_escaped_and_sources_are_complete and the browser test).
@@ -30,11 +31,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-import app
 import config
 from corpus import load
+from scripts.appproc import app_env
 from tests.apphelpers import free_port
 from tests.test_hostile_input import ROWS, materialise
+from web import ui
 
 ROOT = config.ROOT
 
@@ -86,8 +88,7 @@ class AuditedApp:
         self.log_path = workdir / f"app-{self.port}.log"
         wrapper = workdir / "audited_app.py"
         wrapper.write_text(AUDIT_WRAPPER, encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k not in {"GDPA_HOST", "GDPA_PORT", "GDPA_LLM"}}
-        env.update(GDPA_NET_AUDIT=str(self.audit), GDPA_FEEDBACK=str(workdir / "feedback.jsonl"), PYTHONUNBUFFERED="1")
+        env = app_env(GDPA_NET_AUDIT=str(self.audit), GDPA_FEEDBACK=str(workdir / "feedback.jsonl"))
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen([sys.executable, str(wrapper), "--port", str(self.port), "--llm", "none", *args],
                                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -187,9 +188,9 @@ def test_listens_on_loopback_only_by_default(audited):
 
 
 @pytest.mark.skipif(not shutil.which("ss"), reason="ss (iproute2) is not installed")
-def test_wider_bind_needs_the_host_flag_and_warns(tmp_path):
+def test_wider_bind_without_a_key_needs_both_flags_and_warns(tmp_path):
     others = _other_addresses()
-    srv = AuditedApp(tmp_path, "--host", "0.0.0.0")
+    srv = AuditedApp(tmp_path, "--host", "0.0.0.0", "--insecure-no-auth")
     try:
         srv.wait()
         addresses = _listening(srv.proc.pid)
@@ -204,9 +205,7 @@ def test_wider_bind_needs_the_host_flag_and_warns(tmp_path):
 
 
 def test_no_share_link(audited):
-    cfg = config.load()
-    assert app.launch_kwargs(cfg)["share"] is False
-    assert cfg.host == "127.0.0.1"
+    assert config.load().host == "127.0.0.1"
     text = audited.log()
     assert "gradio.live" not in text and "share=True" not in text and "public URL" not in text.lower()
 
@@ -236,7 +235,10 @@ def test_no_outbound_connection_while_starting_and_answering(audited):
     client = Client(audited.url, verbose=False)
     assert [c["item"] for c in client.predict("第七項由哪些單位牽頭？", api_name="/ask")["citations"]] == [7]
     assert client.predict("港澳居民居住證在大灣區有什麼便利？", api_name="/ask")["citations"]
-    for path in ("", "config", "gradio_api/info"):
+    r = httpx.post(audited.url + "v1/chat/completions", timeout=60,
+                   json={"messages": [{"role": "user", "content": "港澳居民居住證在大灣區有什麼便利？"}]})
+    assert r.json()["citations"]
+    for path in ("", "config", "gradio_api/info", "openapi.json", "v1/models"):
         httpx.get(audited.url + path, timeout=30).raise_for_status()
     time.sleep(1)  # anything sent in the background after a request
     assert audited.outbound() == [], audited.outbound()
@@ -315,7 +317,8 @@ def _secrets() -> list[str]:
 
 
 @pytest.mark.parametrize("path", ["", "config", "gradio_api/info", "gradio_api/openapi.json", "manifest.json",
-                                  "gradio_api/startup-events", "gradio_api/nonexistent", "theme.css"])
+                                  "gradio_api/startup-events", "gradio_api/nonexistent", "theme.css", "openapi.json",
+                                  "healthz", "v1/models", "v1/nonexistent", "api/nonexistent", "docs"])
 def test_pages_show_no_paths_traces_or_configuration(audited, path):
     r = httpx.get(audited.url + path, timeout=30)
     leaked = [s for s in _secrets() if s in r.text]
@@ -353,9 +356,9 @@ NOTICE = load()
 @pytest.mark.parametrize("row", [r for r in ROWS if r["kind"] in {"html", "markdown", "rtl", "control", "injection"}],
                          ids=lambda r: r["id"])
 def test_hostile_questions_are_shown_as_text(row):
-    shown = app.question_html(materialise(row))
+    shown = ui.question_html(materialise(row))
     assert not re.search(r"<\s*[a-zA-Z/!]", shown), shown  # no tag of any kind survives
     assert not re.search(r"(?<!\\)!(?<!\\)\[|(?<!\\)\]\(", shown), shown  # no live Markdown image/link syntax
-    history = app.chat_messages(NOTICE, [{"question": materialise(row), "answer": {"answer": materialise(row)}}],
+    history = ui.chat_messages(NOTICE, [{"question": materialise(row), "answer": {"answer": materialise(row)}}],
                                 "follow")
     assert not any(re.search(r"<\s*(?:script|img|svg|iframe|a|details)\b", m["content"]) for m in history)

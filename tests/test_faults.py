@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-import app
 import config
 from assistant.llm import model_file
 from tests.fakeservers import down_url, garbage_server, silent_server
+from web import ui
 
 QUESTION = "What do Hong Kong and Macao residence permits make easier in the Greater Bay Area?"  # retrieval, then the model
 CROSS_BORDER = {1, 2, 3, 4, 45, 55}
@@ -200,12 +200,13 @@ def test_corrupt_index_at_start_is_rebuilt(tmp_path, index_cfg, retriever):
 # -- the feedback log ---------------------------------------------------------------------------------------
 
 _WRITER = """
-import sys, app
+import sys
 from pathlib import Path
+from web import ui
 path = Path(sys.argv[1])
 pad = "答" * int(sys.argv[2])
 for i in range(100000):
-    app.append_feedback(path, {"i": i, "vote": "up", "question": "第七項由誰牽頭？", "answer": pad, "citations": []})
+    ui.append_feedback(path, {"i": i, "vote": "up", "question": "第七項由誰牽頭？", "answer": pad, "citations": []})
     print(i, flush=True)
 """
 
@@ -248,8 +249,8 @@ def test_feedback_log_survives_kill_9_and_a_torn_line(tmp_path):
     with open(path, "ab") as f:
         f.write(b'{"i": -1, "vote": "up", "question": "\xe7\xac\xac')
     kept = path.read_bytes()
-    subprocess.run([sys.executable, "-c", "import sys, app; from pathlib import Path; "
-                    "app.append_feedback(Path(sys.argv[1]), {'i': 'after', 'vote': 'down', 'question': 'q\\ud800'})",
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from web import ui; "
+                    "ui.append_feedback(Path(sys.argv[1]), {'i': 'after', 'vote': 'down', 'question': 'q\\ud800'})",
                     str(path)], cwd=config.ROOT, env=_env(), check=True, timeout=60)
     data = path.read_bytes()
     assert data.startswith(kept), "nothing earlier was rewritten"
@@ -270,10 +271,10 @@ def _parses(line: bytes) -> bool:
 
 def test_feedback_append_after_missing_newline_in_process(tmp_path):
     path = tmp_path / "feedback.jsonl"
-    app.append_feedback(path, {"n": 1})
+    ui.append_feedback(path, {"n": 1})
     with open(path, "ab") as f:
         f.write(b'{"n": 2, "torn')
-    app.append_feedback(path, {"n": 3})
-    app.append_feedback(path, {"n": 4})
+    ui.append_feedback(path, {"n": 3})
+    ui.append_feedback(path, {"n": 4})
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == '{"n": 1}' and lines[1] == '{"n": 2, "torn' and [json.loads(x)["n"] for x in lines[2:]] == [3, 4]

@@ -1,4 +1,4 @@
-"""scripts/load_test.py at a small size: the real app (--llm none), concurrent gradio_client users.
+"""scripts/load_test.py at a small size: the real app (--llm none), concurrent gradio_client or openai users.
 
 The full-size runs (20 users × 10 questions; --llm local with fewer users) are measurements, not tests:
 see the script's docstring and the issue 6 report for the figures.
@@ -33,6 +33,16 @@ def test_small_load_no_errors_and_valid_citations(tmp_path):
     assert s["latency"]["structured"]["n"] > 0 and s["latency"]["general"]["n"] > 0
     assert s["latency"]["all"]["p95_s"] is not None and s["wait"]["observed"] > 0
     assert "p50" in proc.stdout and "queue wait" in proc.stdout
+
+
+def test_small_load_through_the_openai_endpoint(tmp_path):
+    proc, s = _run(tmp_path, "--api", "openai", "--llm", "none", "--users", "4", "--questions", "3",
+                   "--max-seconds", "180")
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert s["api"] == "openai" and s["requests"] == s["answered"] == 12
+    assert s["errors"] == 0 and s["all_citations_valid"] is True and s["model_busy"] == 0 and s["used_llm"] == 0
+    assert s["latency"]["structured"]["n"] > 0 and s["latency"]["general"]["n"] > 0
+    assert "through openai" in proc.stdout
 
 
 @pytest.mark.parametrize("url", ["http://192.0.2.10:7860/", "http://example.com/"])

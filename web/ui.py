@@ -1,0 +1,472 @@
+"""The Gradio chat: one page over the shared Assistant, mounted by app.py on the app's FastAPI app.
+
+Answers go through web/gate.py like every other front end: the evidence at once, the model's explanation
+behind the model queue. The Gradio queue runs `concurrency + model_queue + 1` events at once, more than can
+wait for the model, so a record answer (~1 ms) never waits behind model answers (~10 s each).
+The public API is a single named endpoint, `/ask` (question, optional history) → Answer.to_json();
+every UI handler is private.
+
+Nothing the model or the user wrote is rendered as HTML: every piece of text is passed
+through html.escape before it reaches a component that renders HTML.
+"""
+
+from __future__ import annotations
+
+import atexit
+import html
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+# isort: off
+import config  # before gradio: pins GRADIO_ANALYTICS_ENABLED=False and the offline switches
+import gradio as gr
+# isort: on
+
+from assistant.answer import Answer
+from assistant.pipeline import Assistant
+from assistant.validate import clean_history
+from corpus import Notice, Task
+from corpus.script import render, to_simplified, to_traditional
+
+from .gate import ModelGate, gated_answer, gated_stream
+
+log = logging.getLogger("gdpa.ui")
+
+TITLE = "數字廣東建設2024年工作要點 · 政策問答"
+APOLOGY = "抱歉,處理這個問題時出了點問題,請稍後再試或換個問法。/ Sorry, something went wrong while answering; please try again."
+ALL_UNITS = "全部單位 / All units"
+SCRIPT_CHOICES = [("繁體", "zh-Hant"), ("简体", "zh-Hans"), ("跟隨提問 / Follow question", "follow")]
+SHOWN_QUESTION_CHARS = 600  # the chat shows at most this much of a (possibly huge) pasted question
+
+EXAMPLES = {
+    "公務員 / Civil servants": ["第七項由哪些單位牽頭？", "省教育廳牽頭哪些工作？"],
+    "市民 / The public": [
+        "港澳居民居住證在大灣區有什麼便利？",
+        "港澳居民居住证在大湾区有什么便利？",
+        "What does Guangdong plan for Hong Kong and Macao vehicles?",
+    ],
+}
+EVALUATOR_NOTE = """\
+**評估人員 / Evaluators** — run the question set and the latency benchmark from a shell in the project folder:
+
+```
+.venv/bin/python -m eval run eval/data/notice_qa.jsonl --out results.jsonl --report report.md
+.venv/bin/python -m eval bench
+```
+"""
+
+CSS = """
+.gdpa-sources { margin-top: 0.6em; border-top: 1px solid var(--border-color-primary); padding-top: 0.4em; }
+.gdpa-sources-head { font-size: 0.85em; opacity: 0.75; margin-bottom: 0.2em; }
+.gdpa-src { margin: 0.25em 0; }
+.gdpa-src summary { cursor: pointer; font-weight: 600; }
+.gdpa-src-body { padding: 0.3em 0 0.3em 1em; font-size: 0.92em; }
+.gdpa-src-body p { margin: 0.2em 0; }
+.gdpa-src-text { border-left: 3px solid var(--border-color-accent); padding-left: 0.6em; margin: 0.3em 0; }
+.gdpa-note { font-size: 0.85em; opacity: 0.8; margin-top: 0.4em; }
+.gdpa-browse table { width: 100%; border-collapse: collapse; font-size: 0.92em; table-layout: fixed; }
+.gdpa-browse col.n { width: 7.5em; } .gdpa-browse col.t { width: 36%; } .gdpa-browse col.r { width: 4.5em; }
+.gdpa-browse td:first-child { white-space: nowrap; }
+.gdpa-browse th, .gdpa-browse td { border: 1px solid var(--border-color-primary); padding: 0.3em 0.5em; vertical-align: top; text-align: left; }
+.gdpa-browse mark { padding: 0 0.15em; }
+.gdpa-browse summary { cursor: pointer; }
+"""
+
+# System fonts only: the page must not reach for a web font host on an offline machine.
+THEME = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+
+
+# -- text helpers -----------------------------------------------------------------------------
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#+|~!$])")
+
+
+def _plain(text: str) -> str:
+    """Text for a Markdown-rendering component: HTML-escaped, Markdown syntax made literal."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))  # no "&#x27;": "#" is escaped next
+    return re.sub(r"^(\s*\d+)\.(\s)", r"\1\\.\2", escaped, flags=re.MULTILINE)
+
+
+def _view_script(choice: str, answer_script: str) -> str:
+    """The script text is shown in: the chosen one, or the answer's own for 'follow'."""
+    if choice in ("zh-Hant", "zh-Hans"):
+        return choice
+    return "zh-Hans" if answer_script == "zh-Hans" else "zh-Hant"
+
+
+def _convert(text: str, choice: str, answer_script: str) -> str:
+    """An answer's text in the chosen script (the Assistant wrote it in `answer_script`)."""
+    if choice == "zh-Hans":
+        return to_simplified(text)
+    if choice == "zh-Hant" and answer_script == "zh-Hans":
+        return to_traditional(text)
+    return text
+
+
+def _notice_text(text: str, script: str) -> str:
+    """Notice wording (Traditional) in the viewing script."""
+    return render(text, "zh-Hans" if script == "zh-Hans" else "zh-Hant")
+
+
+def _task_label(task: Task) -> str:
+    return f"〔第{task.numeral}項〕"
+
+
+def sources_html(notice: Notice, items: list[int], script: str) -> str:
+    """One expandable block per cited task; single-line HTML (a blank line would end the Markdown HTML block)."""
+    if not items:
+        return ""
+
+    def t(s: str) -> str:
+        return _esc(_notice_text(s, script))
+
+    blocks = []
+    for n in items:
+        task = notice.task(n)
+        if task is None:
+            continue
+        leads = "、".join(task.leads) or "(未列明)"
+        co = "、".join(task.co) or "(未列明)"
+        if task.open_ended and task.co:
+            co += "等有關單位"
+        blocks.append(
+            '<details class="gdpa-src">'
+            f"<summary>{t(_task_label(task))}{t(task.title)}</summary>"
+            '<div class="gdpa-src-body">'
+            f"<p><b>{t('所屬部分')}</b>:{t(task.section.numeral + '、' + task.section.title)}</p>"
+            f"<p><b>{t('牽頭單位')}</b>:{t(leads)}</p>"
+            f"<p><b>{t('配合單位')}</b>:{t(co)}</p>"
+            f'<div class="gdpa-src-text">{t(task.text)}</div>'
+            "</div></details>"
+        )
+    head = t("出處 / Sources")
+    return f'<div class="gdpa-sources"><div class="gdpa-sources-head">{head}</div>{"".join(blocks)}</div>'
+
+
+def answer_html(notice: Notice, answer: dict[str, Any], choice: str, partial: bool = False) -> str:
+    """An assistant chat message: escaped answer text, a note, then the sources."""
+    a_script = answer.get("script", "zh-Hant")
+    text = _convert(answer.get("answer", ""), choice, a_script)
+    parts = [_plain(text) + (" ▌" if partial else "")]
+    if answer.get("notice") and not partial:
+        parts.append(f'<div class="gdpa-note">{_esc(_convert(answer["notice"], choice, a_script))}</div>')
+    if not partial:
+        items = [c["item"] for c in answer.get("citations", [])]
+        src = sources_html(notice, items, _view_script(choice, a_script))
+        if src:
+            parts.append(src)
+    return "\n\n".join(parts)
+
+
+def question_html(question: str) -> str:
+    q = question if len(question) <= SHOWN_QUESTION_CHARS else question[:SHOWN_QUESTION_CHARS] + "…"
+    return _plain(q) if q.strip() else "(空白 / empty)"
+
+
+def chat_messages(notice: Notice, turns: list[dict], choice: str) -> list[dict]:
+    """Two messages per turn (user, assistant): the like event's index // 2 is the turn."""
+    out = []
+    for turn in turns:
+        out.append({"role": "user", "content": question_html(turn["question"])})
+        out.append({"role": "assistant", "content": answer_html(notice, turn["answer"], choice)})
+    return out
+
+
+def _md_text(text: str) -> str:
+    """Text for the exported Markdown file: no tag a Markdown viewer could render as HTML."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def conversation_markdown(notice: Notice, turns: list[dict], choice: str) -> str:
+    lines = [f"# {notice.title} · 問答記錄 / Conversation", "", f"導出時間 / Exported: {time.strftime('%Y-%m-%d %H:%M:%S')}", ""]
+    for i, turn in enumerate(turns, 1):
+        a = turn["answer"]
+        script = _view_script(choice, a.get("script", "zh-Hant"))
+        answer = _convert(a.get("answer", ""), choice, a.get("script", "zh-Hant"))
+        lines += [f"## {i}. {_md_text(' '.join(turn['question'].split()))}", "", _md_text(answer), ""]
+        if a.get("citations"):
+            lines.append(_notice_text("出處 / Sources:", script))
+            for c in a["citations"]:
+                task = notice.task(c["item"])
+                if task is not None:
+                    lines.append(f"- {_notice_text(_task_label(task) + task.title + ' — ' + c['section'], script)}")
+            lines.append("")
+    return "\n".join(lines)
+
+
+# -- browse tab -------------------------------------------------------------------------------
+
+def browse_html(notice: Notice, unit: str | None, choice: str) -> str:
+    script = "zh-Hans" if choice == "zh-Hans" else "zh-Hant"
+
+    def t(s: str) -> str:
+        return _esc(_notice_text(s, script))
+
+    def units(names: tuple[str, ...]) -> str:
+        if not names:
+            return "—"
+        return "、".join(f"<mark>{t(u)}</mark>" if u == unit else t(u) for u in names)
+
+    selected = unit if unit and unit != ALL_UNITS and unit in notice.units else None
+    out = ['<div class="gdpa-browse">']
+    if selected:
+        led = [x for x in notice.tasks if selected in x.leads]
+        shared = [x for x in notice.tasks if selected in x.co]
+        out.append(f"<p><b>{t(selected)}</b>:{t(f'牽頭 {len(led)} 項,配合 {len(shared)} 項')}"
+                   f"(共 {len(led) + len(shared)} / {len(notice.tasks)})</p>")
+    else:
+        out.append(f"<p>{t(f'共 {len(notice.sections)} 個部分、{len(notice.tasks)} 項任務。')}</p>")
+    for section in notice.sections:
+        tasks = [x for x in notice.tasks_in(section) if not selected or selected in x.units]
+        if not tasks:
+            continue
+        out.append(f"<h3>{t(section.numeral + '、' + section.title)}</h3>")
+        cols = '<col class="n"><col class="t"><col><col>' + ('<col class="r">' if selected else "")
+        out.append(f"<table><colgroup>{cols}</colgroup><thead><tr><th>{t('項')}</th><th>{t('任務')}</th><th>{t('牽頭單位')}</th>"
+                   f"<th>{t('配合單位')}</th>" + (f"<th>{t('角色')}</th>" if selected else "") + "</tr></thead><tbody>")
+        for x in tasks:
+            role = ""
+            if selected:
+                role = f"<td>{t('牽頭' if selected in x.leads else '配合')}</td>"
+            out.append(
+                f"<tr><td>{t(_task_label(x))}</td>"
+                f"<td><details><summary>{t(x.title)}</summary>{t(x.text)}</details></td>"
+                f"<td>{units(x.leads)}</td><td>{units(x.co)}</td>{role}</tr>"
+            )
+        out.append("</tbody></table>")
+    out.append("</div>")
+    return "".join(out)
+
+
+# -- feedback and export ------------------------------------------------------------------------
+
+_FEEDBACK_LOCK = threading.Lock()
+
+
+def append_feedback(path: Path, record: dict) -> None:
+    """One JSON line per vote: append mode, one write() of the whole line, flush, fsync.
+
+    A process killed mid-write (or a full disk) can leave a torn last line without its newline; the next
+    record then starts with a newline of its own, so only the torn line is lost, never the new one.
+    """
+    data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _FEEDBACK_LOCK, open(path, "a+b") as f:  # "a": every write goes to the end, whatever was read
+        if f.seek(0, os.SEEK_END) > 0:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                data = b"\n" + data
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _vote(liked: object) -> str:
+    if liked is True:
+        return "up"
+    if liked is False:
+        return "down"
+    return "withdrawn" if liked is None else str(liked)
+
+
+class _Exports:
+    """Markdown files for the download button, in one private temp folder removed at exit."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="gdpa-export-"))
+        atexit.register(shutil.rmtree, self.dir, True)
+
+    def write(self, text: str) -> str:
+        stale = time.time() - 3600  # Gradio keeps its own copy of what it served; ours may go after an hour
+        for old in self.dir.iterdir():
+            if old.stat().st_mtime < stale:
+                shutil.rmtree(old, ignore_errors=True)
+        path = self.dir / uuid.uuid4().hex / f"conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+
+# -- the app ----------------------------------------------------------------------------------
+
+def _history(turns: list[dict]) -> list[tuple[str, str]]:
+    return [(t["question"], t["answer"].get("answer", "")) for t in turns]
+
+
+HISTORY_TURNS = 8  # the newest usable turns passed on (the assistant condenses follow-ups from the last 3)
+
+
+def _clean_history(history: object, max_chars: int = config.Config.max_question_chars) -> list[tuple[str, str]]:
+    """API and chat history → the (question, answer) pairs, oldest first, that are safe to condense a
+    follow-up with: the same cleaning the assistant applies (assistant.validate.clean_history)."""
+    return clean_history(history, max_chars, keep=HISTORY_TURNS)
+
+
+def _apology() -> Answer:
+    return Answer(APOLOGY, refused=True, kind="error", script="zh-Hant")
+
+
+def event_limit(cfg: config.Config) -> int:
+    """Gradio events run at once: more than can wait for the model (model_queue + the one it is writing), so
+    the rest of the slots always serve evidence, whatever the model is doing."""
+    return max(1, cfg.concurrency) + max(0, cfg.model_queue) + 1
+
+
+def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None = None) -> gr.Blocks:
+    """The chat page. `gate` queues the model's explanations (None: not queued)."""
+    notice = assistant.notice
+    exports = _Exports()
+    feedback_path = Path(cfg.feedback_path)
+    limit = event_limit(cfg)
+
+    def ask(question: str, history: list[list[str]] | None = None) -> dict:
+        """Answer one question about the notice. `history`: earlier [question, answer] pairs, oldest first
+        (optional). Returns the answer, its citations [{item, title, section, quote}] and whether it was refused."""
+        try:
+            return gated_answer(assistant, gate, question, _clean_history(history, cfg.max_question_chars)).to_json()
+        except Exception:
+            log.exception("/ask failed")
+            return _apology().to_json()
+
+    def respond(question: str, turns: list[dict], choice: str) -> Iterator[tuple]:
+        question = question if isinstance(question, str) else ""
+        turns = list(turns or [])
+        shown = chat_messages(notice, turns, choice)
+        user_msg = {"role": "user", "content": question_html(question)}
+        waiting = {"role": "assistant", "content": "正在查找原文… / Looking it up…"}
+        # Clear is off while an answer is written: cancelling a thread that is inside the model would wait
+        # for its next token (tens of seconds before the first one), and the answer would then bring back the
+        # cleared conversation. The question box stays usable: a question sent meanwhile runs next.
+        yield shown + [user_msg, waiting], turns, "", gr.skip(), gr.update(interactive=False)
+        final = None
+        try:
+            for part in gated_stream(assistant, gate, question, _clean_history(_history(turns), cfg.max_question_chars)):
+                if part.done:
+                    final = part
+                    break
+                msg = {"role": "assistant", "content": answer_html(notice, part.to_json(), choice, partial=True)}
+                yield shown + [user_msg, msg], turns, gr.skip(), gr.skip(), gr.skip()
+        except Exception:
+            log.exception("chat answer failed")
+            final = None
+        if final is None:
+            final = _apology()
+        turns = turns + [{"question": question, "answer": final.to_json()}]
+        yield chat_messages(notice, turns, choice), turns, gr.skip(), _export(turns, choice), gr.update(interactive=True)
+
+    def _export(turns: list[dict], choice: str) -> Any:
+        if not turns:
+            return gr.update(value=None, interactive=False)
+        try:
+            return gr.update(value=exports.write(conversation_markdown(notice, turns, choice)), interactive=True)
+        except Exception:
+            log.exception("export failed")
+            return gr.update(value=None, interactive=False)
+
+    def rerender(turns: list[dict], choice: str, unit: str) -> tuple:
+        try:
+            return chat_messages(notice, turns or [], choice), _export(turns or [], choice), browse_html(notice, unit, choice)
+        except Exception:
+            log.exception("re-render failed")
+            return gr.skip(), gr.skip(), gr.skip()
+
+    def clear() -> tuple:
+        return [], [], "", gr.update(value=None, interactive=False)
+
+    def on_like(turns: list[dict], data: gr.LikeData) -> None:
+        try:
+            index = data.index if isinstance(data.index, int) else data.index[0]
+            turns = turns or []
+            if index % 2 != 1 or not 0 <= index // 2 < len(turns):
+                return
+            turn = turns[index // 2]
+            a = turn["answer"]
+            append_feedback(feedback_path, {
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "vote": _vote(data.liked),
+                "question": turn["question"],
+                "answer": a.get("answer", ""),
+                "citations": a.get("citations", []),
+            })
+            gr.Info("感謝回饋 / Thanks for the feedback")
+        except Exception:
+            log.exception("feedback failed")
+            gr.Warning("回饋未能記錄 / Feedback could not be saved")
+
+    def filter_units(unit: str, choice: str) -> str:
+        try:
+            return browse_html(notice, unit, choice)
+        except Exception:
+            log.exception("browse failed")
+            return f"<p>{_esc(APOLOGY)}</p>"
+
+    mode = "本地模型生成,附原文出處" if assistant.llm is not None else "原文摘錄模式(未使用模型)"
+    private = {"api_visibility": "private"}
+    with gr.Blocks(title=TITLE, delete_cache=(3600, 3600)) as demo:
+        gr.Markdown(f"## {_plain(TITLE)}\n"
+                    f"只依據《數字廣東建設2024年工作要點》作答,每個答案附出處。Answers come only from the notice, "
+                    f"with sources. 目前模式 / mode: {_plain(mode)}")
+        script = gr.Radio(SCRIPT_CHOICES, value="follow", label="輸出文字 / Output script", elem_id="script-choice")
+        turns = gr.State([])
+        with gr.Tabs():
+            with gr.Tab("問答 / Ask", id="ask"):
+                chatbot = gr.Chatbot(
+                    label="對話 / Conversation", elem_id="chat", height=520, sanitize_html=True,
+                    render_markdown=True, allow_tags=False, latex_delimiters=[],
+                    buttons=[],  # no copy button: it would copy the sources' HTML; the export is the clean copy
+                    feedback_options=("Like", "Dislike"),
+                    placeholder="請提問關於《數字廣東建設2024年工作要點》的問題。Ask about the 2024 Digital Guangdong work points.",
+                )
+                with gr.Row():
+                    question = gr.Textbox(placeholder="輸入問題,按 Enter 送出 / Type a question and press Enter",
+                                          show_label=False, scale=8, elem_id="question", lines=1, max_lines=6,
+                                          submit_btn=False)
+                    send = gr.Button("送出 / Ask", variant="primary", scale=1, elem_id="send")
+                with gr.Row():
+                    clear_btn = gr.Button("清除對話 / Clear", elem_id="clear", size="sm")
+                    download = gr.DownloadButton("下載對話 (Markdown) / Export", interactive=False, elem_id="export",
+                                                 size="sm")
+                with gr.Accordion("範例問題 / Example questions", open=True):
+                    for group, qs in EXAMPLES.items():
+                        gr.Examples(examples=[[q] for q in qs], inputs=[question], label=group, **private)
+                    gr.Markdown(EVALUATOR_NOTE)
+            with gr.Tab("瀏覽任務 / Browse tasks", id="browse"):
+                unit = gr.Dropdown([ALL_UNITS, *notice.units], value=ALL_UNITS, label="按單位篩選 / Filter by unit",
+                                   elem_id="unit-filter", filterable=True)
+                table = gr.HTML(browse_html(notice, ALL_UNITS, "follow"), elem_id="browse")
+
+        chat_args = {"fn": respond, "inputs": [question, turns, script], "outputs": [chatbot, turns, question, download, clear_btn],
+                     "concurrency_limit": limit, "concurrency_id": "assistant", "show_progress": "minimal", **private}
+        # One event for both triggers. "always_last": a question sent while an answer is being written is
+        # sent when that answer is done, so it starts from the conversation that includes it.
+        gr.on([question.submit, send.click], trigger_mode="always_last", **chat_args)
+        for trigger in (clear_btn.click, chatbot.clear):  # the button, and the chat's own trash icon
+            trigger(clear, None, [chatbot, turns, question, download], queue=False, **private)
+        chatbot.like(on_like, [turns], None, queue=False, **private)
+        script.change(rerender, [turns, script, unit], [chatbot, download, table], queue=False, **private)
+        unit.change(filter_units, [unit, script], [table], queue=False, **private)
+        gr.api(ask, api_name="ask", concurrency_limit=limit, concurrency_id="assistant")
+    demo.queue(default_concurrency_limit=limit)
+    return demo
+
+
+def mount_kwargs() -> dict:
+    """Page settings for gr.mount_gradio_app: no server-side rendering, no monitoring, no MCP, no error details."""
+    return {"footer_links": ["api"], "show_error": False, "ssr_mode": False, "enable_monitoring": False,
+            "mcp_server": False, "theme": THEME, "css": CSS}
+
+
