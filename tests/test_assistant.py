@@ -23,7 +23,7 @@ def items(answer) -> list[int]:
 @pytest.mark.parametrize("number", range(1, 56))
 def test_who_leads_every_task(assistant, truth, number):
     a = assistant.ask(f"第{to_chinese(number)}項由哪些單位牽頭？")
-    assert items(a) == [number] and not a.refused and a.kind == "lead"
+    assert items(a) == [number] and not a.refused and a.kind == "who_leads"
     expected = truth[number]
     for unit in expected["leads"] + expected["co"]:
         assert unit in a.answer
@@ -99,7 +99,7 @@ def test_document_facts(assistant):
 )
 def test_general_questions_cite_the_right_task(assistant, question, gold):
     a = assistant.ask(question)
-    assert not a.refused and set(items(a)[:1]) <= gold and a.kind == "retrieval"
+    assert not a.refused and set(items(a)[:1]) <= gold and a.kind == "content"
 
 
 def test_numeric_fact_is_quoted(assistant):
