@@ -297,6 +297,14 @@ def document(step: Step, ctx: Context) -> Result:
     if "approval" in facts:
         text += (f" The cover note says: 「{ctx.notice.cover_note}」" if ctx.english else f"通知稱:「{ctx.notice.cover_note}」") \
             if ctx.notice.cover_note not in text else ""
+    if "title" in facts:
+        text = (f"The notice is titled 《{ctx.notice.title}》 (Digital Guangdong 2024 work points). " if ctx.english
+                else f"文件名稱是《{ctx.notice.title}》。") + (text if len(facts) > 1 else "")
+    if "request" in facts:
+        text += (f" It asks its recipients: 「{ctx.notice.cover_note}」" if ctx.english
+                 else f"通知要求:「{ctx.notice.cover_note}」")
+    if "preamble" in facts:
+        text += (" " if ctx.english else "") + extractive.header_answer(ctx.notice, step.query, ctx.english)
     if "totals" in facts:
         n_none = sum(1 for t in ctx.notice.tasks if not t.leads)
         text += (f" {n_none} of the tasks name no lead unit." if ctx.english else f"其中{n_none}項沒有指定牽頭單位。")
@@ -410,6 +418,12 @@ _FACT_EN = {"figure": "that figure", "budget": "a budget or amount of money", "p
 
 
 def not_stated(step: Step, ctx: Context) -> Result:
+    if step.units and not step.tasks:  # about a unit: say so, then what the notice gives it to do
+        what = _FACT_EN[step.fact] if ctx.english else _FACT_ZH[step.fact]
+        listed = unit_tasks(replace(step, op=Op.UNIT_TASKS, role="any"), ctx)
+        lead_in = f"The notice does not state {what}. What it says about the unit:" if ctx.english \
+            else f"通知沒有說明{what}。通知中該單位的任務:"
+        return Result(step, f"{lead_in}\n{listed.text}", listed.cited, not_stated=True, tasks=listed.tasks)
     tasks, in_scope, header = _context_tasks(step, ctx)
     if header or not tasks:
         if not in_scope:
@@ -420,12 +434,34 @@ def not_stated(step: Step, ctx: Context) -> Result:
         return Result(step, text, not_stated=True)
     # the one sentence that best matches the question must carry the fact, not any sentence of the task
     quotes = {t.number: "".join(extractive.best_sentences(t, step.query, 1, ctx.scorer)) for t in tasks[:1]}
-    if any(_FACT_PRESENT[step.fact].search(q) for q in quotes.values()):
+    if any(_has_fact(step, q) for q in quotes.values()):
         return _quote_tasks(replace(step, op=Op.CONTENT), ctx, tasks[:1])
     what = _FACT_EN[step.fact] if ctx.english else _FACT_ZH[step.fact]
     lead_in = (f"The notice does not state {what}. What it does say:" if ctx.english
                else f"通知沒有說明{what}。通知就此寫道:")
     return _quote_tasks(step, ctx, tasks[:1], lead_in, not_stated=True)
+
+
+def _has_fact(step: Step, sentence: str) -> bool:
+    """The evidence carries the fact asked for: for a figure, a number standing by words of the
+    question (「多少坐席人員」 is not answered by 「超500項…事項」)."""
+    pattern = _FACT_PRESENT[step.fact]
+    if step.fact != "figure":
+        return bool(pattern.search(sentence))
+    folded, words = fold(sentence), set(content_phrases_pairs(step.query))
+    for m in pattern.finditer(folded):
+        around = folded[max(0, m.start() - 4):m.end() + 4]
+        if any(w in around for w in words):
+            return True
+    return False
+
+
+def content_phrases_pairs(query: str) -> list[str]:
+    """Character pairs of the question's content (cue phrases removed): what a figure must count."""
+    from .plan import content_phrases
+
+    runs = content_phrases(query) or re.findall(r"[\u3400-\u9fff]{2,}", query)
+    return [r[i:i + 2] for r in runs for i in range(len(r) - 1)]
 
 
 EXECUTORS: dict[Op, Executor] = {

@@ -229,6 +229,16 @@ def notice_text(notice: Notice) -> str:
     return fold("\n".join(parts + [s.title for s in notice.sections] + [t.text for t in notice.tasks]))
 
 
+def _inside_notice_phrase(notice: Notice, text: str, m: Mention) -> bool:
+    """「智慧法院」 names a programme, not the unit 省法院: a short bare alias whose preceding two
+    characters form, with it, a phrase of the notice's task text is part of that phrase."""
+    alias = text[m.start:m.end]
+    if len(alias) > 3 or alias.startswith("省") or alias.isascii() or m.start < 2:
+        return False
+    phrase = text[m.start - 2:m.end]
+    return bool(re.fullmatch(r"[\u3400-\u9fff]+", phrase)) and phrase in notice_text(notice)
+
+
 def link(notice: Notice, norm: str) -> Links:
     """Everything the normalised question names, with spans; explicit numbers first, then units,
     titles and terms on the text the earlier ones did not take."""
@@ -248,7 +258,7 @@ def link(notice: Notice, norm: str) -> Links:
     titles = [Mention("title", n, m.start, m.end, "title") for m in
               _exact(tuple((a, str(n)) for a, n in title_table(notice)), norm, taken, "title")
               for n in [int(m.value)]]
-    units = _exact(unit_aliases(notice), norm, taken, "unit")
+    units = [u for u in _exact(unit_aliases(notice), norm, taken, "unit") if not _inside_notice_phrase(notice, norm, u)]
     terms = _exact(term_table(notice), norm, taken, "term")
     vocabulary = notice_text(notice)
     units += _fuzzy(unit_aliases(notice), norm, taken, "unit", 3, vocabulary)

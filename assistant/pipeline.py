@@ -180,11 +180,14 @@ class Assistant:
 
         yield from explain(self, answer)
 
-    def _topic(self, text: str) -> tuple[list[int], float]:
-        """The task(s) a piece of text is about when it names no title: hybrid retrieval."""
+    def _topic(self, text: str, lenient: bool = False) -> tuple[list[int], float]:
+        """The task(s) a piece of text is about when it names no title: hybrid retrieval, in scope.
+        `lenient` (「那 X 呢？」 "and healthcare?" inside a conversation): any word match will do."""
         all_hits = self._search(text)
         hits = [h for h in all_hits if h.task > 0]
-        if not hits or not assess(self.notice, text, all_hits).in_scope:
+        if not hits:
+            return [], 0.0
+        if not assess(self.notice, text, all_hits).in_scope and not (lenient and hits[0].bm25 > 0):
             return [], 0.0
         margin = hits[0].score - hits[1].score if len(hits) > 1 else 1.0
         return [hits[0].task], min(1.0, 0.5 + margin)

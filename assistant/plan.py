@@ -93,7 +93,7 @@ class Focus:
 
 
 # A callback that names the task(s) a piece of text is about when it quotes no title: retrieval.
-TopicLinker = "Callable[[str], tuple[list[int], float]]"
+TopicLinker = "Callable[..., tuple[list[int], float]]"
 
 _CLAUSE = re.compile(r"[^?？。!！;；\n]+[?？。!！;；]?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -118,17 +118,22 @@ _SUBCLAUSE = re.compile(r"(?:[,，、]\s*(?:and\s+|还有|以及|另外|并且|�
                         r"(?=(?:which|who|what|how|when|where|is|are|does|do|in which)\b|哪|谁|什么|几|多少|是否|有没有|属于|由谁|要做)")
 
 
-_ASKS = re.compile(r"哪|谁|什么|几|多少|吗|呢|是否|有没有|怎|\b(?:which|who|what|how|when|where|is|are|does|do)\b")
+_ASKS = re.compile(r"哪|谁|什么|几|多少|吗|呢|是否|有没有|怎|如何|\?|？|\b(?:which|who|what|how|when|where|is|are|does|do)\b")
 
 
 def _clauses(norm: str) -> list[str]:
+    """The parts of a question: sentences, then comma-joined pieces that each ask something
+    (「智慧全運誰牽頭,教育數字化又是誰牽頭」); a piece that asks nothing stays with its neighbour."""
     parts: list[str] = []
     for c in _CLAUSE.findall(norm):
-        pieces = [p.strip() for p in _SUBCLAUSE.split(c)]
+        pieces = [p.strip() for q in _SUBCLAUSE.split(c) for p in re.split(r"[,，;；](?!\d)", q)]
+        pieces = [p for p in pieces if p]
+        if not pieces:
+            continue
         merged = [pieces[0]]
         for p in pieces[1:]:
             # 「回到數字低空,還有哪些單位參與」 "besides X, who else…": a lead-in that asks nothing stays with its question
-            if _ASKS.search(merged[-1]):
+            if _ASKS.search(merged[-1]) and _ASKS.search(p) and len(merged[-1]) >= 8:
                 merged.append(p)
             else:
                 merged[-1] = merged[-1] + "," + p
@@ -152,6 +157,8 @@ def _mention_term(norm: str, links: Links) -> list[str]:
 
 def _doc_facts(sig: set[str], norm: str) -> tuple[str, ...]:
     facts = [f for f in ("issuer", "addressees", "approval") if f in sig]
+    if "doc" in sig:
+        facts += [f for f in ("title", "request", "preamble") if f"doc_{f}" in sig]
     if ("date" in sig and "ask_when" not in sig) or ({"date", "ask_when"} & sig and "doc" in sig):
         facts.append("date")
     return tuple(facts)
@@ -191,9 +198,15 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     yes_no = "yes_no" in sig
     asks_who = bool({"lead", "who", "co", "involved"} & sig)
 
+    if (m := _ORDINAL_REF.search(clause)) and focus.tasks and not tasks:
+        # "who leads the second one?" after a list: that item of the list
+        k = lexicon.english_numbers().get(m.group(1), 0) if m.group(1) != "last" else len(focus.tasks)
+        if 1 <= k <= len(focus.tasks):
+            return _task_step((focus.tasks[k - 1],), (), sig, role, clause, [], "focus")
+
     # -- the document itself -------------------------------------------------------------------
     facts = _doc_facts(sig, clause)
-    if facts and not tasks and not ({"lead", "co"} & sig and units) and \
+    if facts and not tasks and not links.sections and not ({"lead", "co"} & sig and units) and \
             ("date" not in facts or "doc" in sig or not content):
         return Step(Op.DOCUMENT, facts=facts, query=clause)
     if count and "totals_object" in sig and not (tasks or units or links.sections or links.terms) \
@@ -213,11 +226,17 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else ("co" if "co" in sig else "any")
         return Step(Op.RANK_UNITS, role=rank_role, least="least" in sig and "most" not in sig, query=clause)
     if "no_lead" in sig and not tasks and (not content or links.sections or count or "list" in sig):
-        return Step(Op.NO_LEAD_TASKS, sections=tuple(links.sections), count=count, query=clause)
+        within = focus.tasks if "among" in sig else ()
+        return Step(Op.NO_LEAD_TASKS, sections=tuple(links.sections), count=count, within=within, query=clause,
+                    linked_by="focus" if within else "explicit")
 
     # -- a unit's tasks ------------------------------------------------------------------------
     section = _section_by_topic(notice, clause, sig) if not (links.sections or tasks) else None
     sections = tuple(links.sections) or ((section,) if section else ())
+    fact = _not_stated_fact(sig)
+    if units and not tasks and fact in ("person", "budget", "howto"):
+        # 「政數局局長是誰？」: the unit is the notice's, the fact is not in it
+        return Step(Op.NOT_STATED, units=units, fact=fact, query=clause, linked_by="explicit")
     if units and not tasks:
         within = focus.tasks if "among" in sig else ()
         if len(units) >= 2 and ({"joint", "list", "count"} & sig or "和" in clause or " and " in clause):
@@ -246,7 +265,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if "switch" in sig and content and not named and focus.step is not None and focus.step.op in NEEDS_TASK \
             and topic is not None and not ({"lead", "co", "involved", "who", "describe"} & sig):
         # 「那醫療數字化轉型呢？」: the last question again, about a new topic
-        found, _conf = topic(clause)
+        found, _conf = topic(clause, lenient=True)
         if found:
             return replace(focus.step, tasks=tuple(found[:1]), query=clause, linked_by="topic", within=(), exclude=())
     if not named and refers and focus.step is not None:
@@ -340,6 +359,9 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
     if "switch" in sig and prev is not None:
         return replace(prev, query=clause, linked_by="focus")
     return None
+
+
+_ORDINAL_REF = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\s+(?:one|task|item)\b")
 
 
 def _term_tasks(notice: Notice, terms: list[str]) -> tuple[int, ...]:
@@ -438,6 +460,9 @@ def step_tasks(notice: Notice, step: Step) -> tuple[int, ...]:
         return tuple(t.number for t in tasks if not t.leads and (not step.sections or t.section.number in step.sections))
     if step.op == Op.MULTI_LEAD_TASKS:
         return tuple(t.number for t in tasks if len(t.leads) > 1)
+    if step.op == Op.MENTIONS:
+        keys = [fold(t) for t in step.terms]
+        return tuple(t.number for t in tasks if any(k in fold(t.text) for k in keys))
     if step.op == Op.NO_CO_TASKS:
         return tuple(t.number for t in tasks if t.leads and not t.co)
     return step.tasks
