@@ -17,7 +17,7 @@ from corpus import Notice, Task
 from corpus.script import detect, fold
 
 from . import lexicon
-from .link import Links, english_term, link
+from .link import Links, english_term, link, notice_text
 from .scope import content_words, foreign_terms
 
 
@@ -177,10 +177,15 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
               foreign: bool = False) -> Step | None:
     """One part of a question → one step, or None for a part that asks nothing (「謝謝」)."""
     links = link(notice, clause)
+    if not links.terms:
+        # "the Guangdong Data Regulation": English words for terms the notice uses (places aside) name them too
+        places = set(lexicon.table("en").get("places", []))
+        links.terms = [zh for zh in english_term(clause)
+                       if zh not in places and 0 < len(_term_tasks(notice, [zh])) <= 8]  # specific terms only
     sig = lexicon.signals(clause)
     content = _content_left(clause, links)
     n_tasks, n_sections = len(notice.tasks), len(notice.sections)
-    if not links.named_anything and foreign:
+    if foreign and not (links.tasks or links.units or links.sections or links.titles):
         # 「浙江省…」「2025年…」: the same kind of question, for a place or year this notice is not about
         return Step(Op.OUT_OF_SCOPE, query=clause)
     bad = [n for n in links.tasks if not 1 <= n <= n_tasks] or [n for n in links.sections if not 1 <= n <= n_sections]
@@ -214,7 +219,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             and not content:
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
     if count and ({"section_word", "totals_object"} & sig) and not (tasks or units or links.sections or links.terms) \
-            and "doc" in sig and not ({"no_lead", "more_than_one", "no_co", "mention"} & sig):
+            and "doc" in sig and not ({"no_lead", "more_than_one", "no_co"} & sig) and not _mention_term(clause, links):
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
 
     # -- aggregations over every task ----------------------------------------------------------
@@ -254,9 +259,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         if "no_lead" in sig:
             return Step(Op.NO_LEAD_TASKS, sections=sections, count=count, query=clause)
         return Step(Op.SECTION_TASKS, sections=sections, count=count, query=clause)
-    if "mention" in sig or (links.terms and ({"list", "count"} & sig) and not asks_who and not content):
+    mention = "mention" in sig and ({"list", "count"} & sig or "describe" not in sig)
+    if mention or (links.terms and ({"list", "count"} & sig) and not asks_who and not content):
         term = _mention_term(clause, links)
-        if term and _term_tasks(notice, term[:1]):
+        if term and _term_tasks(notice, term[:1]) and (mention or {"list", "count"} & sig):
             return Step(Op.MENTIONS, terms=tuple(term[:1]), count=count, query=clause)
 
     # -- what is left leans on the conversation ------------------------------------------------
@@ -392,10 +398,10 @@ def _section_by_topic(notice: Notice, clause: str, sig: set[str]) -> int | None:
     if scores and scores[0][0] >= 2 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
         return scores[0][1]
     en = english_term(clause)
-    if en:
-        hits = [s.number for s in notice.sections if any(fold(t) in fold(s.title) for t in en)]
-        if len(hits) == 1:
-            return hits[0]
+    if en:  # "the network and data security part": the section whose title holds the most of its terms
+        ranked = sorted(((sum(fold(t) in fold(s.title) for t in en), s.number) for s in notice.sections), reverse=True)
+        if ranked[0][0] and (len(ranked) == 1 or ranked[0][0] > ranked[1][0]):
+            return ranked[0][1]
     return None
 
 
