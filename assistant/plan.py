@@ -17,7 +17,7 @@ from corpus import Notice, Task
 from corpus.script import detect, fold
 
 from . import lexicon
-from .link import Links, english_term, link, notice_text
+from .link import Links, english_term, link
 from .scope import content_words, foreign_terms
 
 
