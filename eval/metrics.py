@@ -18,6 +18,11 @@ Per item (`score_item`):
 - not_stated_acc — on `not_stated: true` items (the notice mentions the thing but not the fact asked),
   1 when the answer says the notice does not state it (result `not_stated`) and does not refuse.
 - forbidden — on items with `forbidden_strings`, 1 when the answer contains none of them.
+- expl_faithful, expl_cit_precision, expl_cit_recall — only on items whose answer carries a model
+  explanation: faithful is 1 when the explanation contains none of the item's `forbidden_strings` and
+  each of its figures occurs in the notice text of the tasks it cites (or, citing none, the gold tasks);
+  citation precision is the share of its sentences whose cited items are all gold items (items with
+  gold items only); citation recall the share of its sentences that cite an item at all.
 - score — one number per item for the category tables and plot: refusal_acc on out-of-scope items;
   0 for a refused in-scope item; 0 when a forbidden string is present; otherwise the mean of
   fact_recall, list_recall, not_stated_acc and, on not-stated items, cit_recall (those present).
@@ -36,6 +41,7 @@ from corpus.script import fold
 METRICS = (
     "hit@1", "hit@3", "hit@5", "mrr", "cit_precision", "cit_recall", "fact_recall", "facts_all",
     "list_recall", "list_complete", "refusal_acc", "false_refusal", "not_stated_acc", "forbidden", "score",
+    "expl_faithful", "expl_cit_precision", "expl_cit_recall",
 )
 LOWER_IS_BETTER = frozenset({"false_refusal"})
 
@@ -175,6 +181,10 @@ def score_item(result: dict[str, Any], gold: dict[str, Any]) -> dict[str, float 
         norm = normalise(result.get("answer") or "")
         m["forbidden"] = 0.0 if any(normalise(f) in norm for f in gold["forbidden_strings"]) else 1.0
 
+    explanation = result.get("explanation") or ""
+    if explanation.strip():
+        m.update(explanation_metrics(explanation, gold))
+
     if refuse is True:
         m["score"] = m["refusal_acc"]
     elif (refuse is False and refused) or m["forbidden"] == 0.0:
@@ -183,6 +193,43 @@ def score_item(result: dict[str, Any], gold: dict[str, Any]) -> dict[str, float 
         ns_cit = m["cit_recall"] if gold.get("not_stated") else None
         m["score"] = mean([m["fact_recall"], m["list_recall"], m["not_stated_acc"], ns_cit])
     return m
+
+
+def explanation_metrics(explanation: str, gold: dict[str, Any]) -> dict[str, float | None]:
+    """Faithfulness and citation quality of a model explanation, sentence by sentence."""
+    import config
+    from assistant.verify import cited, sentences
+    from corpus import load
+
+    notice = _notice(load, config)
+    gold_items = set(gold.get("gold_items") or [])
+    parts = sentences(explanation)
+    forbidden = [normalise(f) for f in gold.get("forbidden_strings") or []]
+    norm = normalise(explanation)
+    faithful = not any(f and f in norm for f in forbidden)
+    with_cite, precise = 0, 0
+    for sentence in parts:
+        items = cited(sentence)
+        with_cite += bool(items)
+        precise += bool(items) and set(items) <= gold_items
+        source = normalise(" ".join(notice.tasks[n - 1].text for n in (items or sorted(gold_items))
+                                    if 1 <= n <= len(notice.tasks)))
+        body = re.sub(r"\[task\s*\d+\]|〔[^〕]*〕", " ", sentence, flags=re.IGNORECASE)
+        if any(fig not in source for fig in re.findall(r"\d+(?:\.\d+)?", normalise(body))):
+            faithful = False
+    n = len(parts) or 1
+    return {"expl_faithful": 1.0 if faithful else 0.0,
+            "expl_cit_precision": precise / n if gold_items else None,
+            "expl_cit_recall": with_cite / n}
+
+
+_NOTICE: list[Any] = []
+
+
+def _notice(load: Any, config: Any) -> Any:
+    if not _NOTICE:
+        _NOTICE.append(load(config.ROOT / "corpus" / "guangdong-digital-2024-work-points.txt"))
+    return _NOTICE[0]
 
 
 # -- many items ---------------------------------------------------------------------------------

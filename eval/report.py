@@ -21,12 +21,16 @@ _LABELS = {
     "cit_recall": "cit R", "fact_recall": "facts", "facts_all": "all facts", "list_recall": "list R",
     "list_complete": "list complete", "refusal_acc": "refusal acc", "false_refusal": "false refusal",
     "score": "score", "latency_p50_ms": "p50 ms", "latency_p95_ms": "p95 ms",
+    "expl_faithful": "expl faithful", "n_expl_faithful": "n expl", "expl_cit_precision": "expl cit P",
+    "expl_cit_recall": "expl cit R",
 }
 OVERALL_COLUMNS = ("hit@1", "hit@3", "hit@5", "mrr", "cit_precision", "cit_recall", "fact_recall", "facts_all",
                    "list_recall", "list_complete", "refusal_acc", "false_refusal", "score",
-                   "latency_p50_ms", "latency_p95_ms")
+                   "latency_p50_ms", "latency_p95_ms", "n_expl_faithful", "expl_faithful", "expl_cit_precision",
+                   "expl_cit_recall")
 DETAIL_COLUMNS = ("hit@1", "hit@3", "mrr", "cit_precision", "cit_recall", "fact_recall", "list_recall",
-                  "refusal_acc", "false_refusal", "score", "latency_p50_ms")
+                  "refusal_acc", "false_refusal", "score", "latency_p50_ms", "n_expl_faithful", "expl_faithful",
+                  "expl_cit_precision", "expl_cit_recall")
 
 
 # -- summary ------------------------------------------------------------------------------------

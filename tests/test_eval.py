@@ -252,3 +252,17 @@ def test_smoke_run_whole_dataset(tmp_path: Path, index_cfg: config.Config, retri
     assert summary["overall"]["naive"]["refusal_acc"] == 0.0  # the naive baseline never refuses
     for plot in summary["plots"]:
         assert (report.parent / plot).stat().st_size > 0 and f"]({plot})" in text
+
+
+def test_explanation_metrics_flag_forbidden_claims_and_foreign_figures():
+    from eval.metrics import score_item
+
+    gold = {"gold_items": [20], "facts": [], "refuse": False, "forbidden_strings": ["已經出台"]}
+    good = score_item({"answer": "x", "citations": [{"item": 20}],
+                       "explanation": "通知提出加快研究起草《廣東省數據條例》〔第二十項〕。"}, gold)
+    assert good["expl_faithful"] == 1.0 and good["expl_cit_precision"] == 1.0 and good["expl_cit_recall"] == 1.0
+    bad = score_item({"answer": "x", "citations": [{"item": 20}],
+                      "explanation": "條例已經出台〔第二十項〕。共有99條〔第二十項〕。沒有出處。"}, gold)
+    assert bad["expl_faithful"] == 0.0 and bad["expl_cit_recall"] < 1.0
+    none = score_item({"answer": "x", "citations": [{"item": 20}]}, gold)
+    assert none["expl_faithful"] is None
