@@ -33,6 +33,7 @@ class Result:
     not_stated: bool = False
     explainable: tuple[int, ...] = ()  # tasks whose quoted sentences a model may explain
     tasks: tuple[int, ...] = ()  # what the conversation's focus moves to
+    units: tuple[str, ...] = ()  # units the answer names as responsible (for "that unit")
 
 
 @dataclass
@@ -57,9 +58,22 @@ def _resp_quote(task: Task) -> str:
 def who(step: Step, ctx: Context) -> Result:
     """WHO_LEADS / WHO_SHARES: the complete responsibility of each task, as the records say."""
     tasks = _tasks(ctx, step.tasks)
-    parts = [lookup.responsibility(t, ctx.english) for t in tasks]
+    parts = [_count_line(t, ctx.english) * step.count + lookup.responsibility(t, ctx.english) for t in tasks]
     return Result(step, "\n\n".join(parts), tuple(t.number for t in tasks),
-                  {t.number: _resp_quote(t) for t in tasks}, tasks=tuple(t.number for t in tasks))
+                  {t.number: _resp_quote(t) for t in tasks}, tasks=tuple(t.number for t in tasks),
+                  units=_named_units(tasks))
+
+
+def _count_line(task: Task, english: bool) -> str:
+    more = "+" if task.open_ended else ""
+    if english:
+        return (f"Task {task.number} names {len(task.leads)} lead unit(s) and {len(task.co)}{more} co-responsible "
+                f"unit(s), {len(task.units)}{more} in all. ")
+    return f"第{task.numeral}項列出牽頭單位{len(task.leads)}個、按職責分工負責單位{len(task.co)}個{'(另有「等有關單位」)' if more else ''},共{len(task.units)}個。"
+
+
+def _named_units(tasks: list[Task]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(u for t in tasks for u in (t.leads or t.co)))
 
 
 def who_involved(step: Step, ctx: Context) -> Result:
@@ -77,9 +91,11 @@ def who_involved(step: Step, ctx: Context) -> Result:
                     else f"除{'、'.join(step.exclude)}外,第{t.numeral}項沒有列出其他單位。")
         else:
             head = ""
-        parts.append((head + (" " if ctx.english and head else "")) + lookup.responsibility(t, ctx.english))
+        count = _count_line(t, ctx.english) if step.count else ""
+        parts.append(count + (head + (" " if ctx.english and head else "")) + lookup.responsibility(t, ctx.english))
     return Result(step, "\n\n".join(parts), tuple(t.number for t in tasks),
-                  {t.number: _resp_quote(t) for t in tasks}, tasks=tuple(t.number for t in tasks))
+                  {t.number: _resp_quote(t) for t in tasks}, tasks=tuple(t.number for t in tasks),
+                  units=_named_units(tasks))
 
 
 def does_lead(step: Step, ctx: Context) -> Result:
@@ -111,7 +127,7 @@ def unit_tasks(step: Step, ctx: Context) -> Result:
     parts, cited = [], []
     scope = set(step.within) if step.within else None
     for unit in step.units:
-        tasks = [t for t in ctx.notice.tasks if scope is None or t.number in scope]
+        tasks = [t for t in ctx.notice.tasks if (scope is None or t.number in scope) and t.number not in step.exclude_tasks]
         led = [t for t in tasks if unit in t.leads]
         shared = [t for t in tasks if unit in t.co]
         name = unit_name(unit, ctx.english)
@@ -121,11 +137,12 @@ def unit_tasks(step: Step, ctx: Context) -> Result:
             if ctx.english:
                 s = f"{name} leads {len(led)} task{'s' if len(led) != 1 else ''}{among}" + (f": {listing(led, True)}." if led else ".")
                 if shared:
-                    s += f" It shares {len(shared)} more (按職責分工負責): {listing(shared, True)}."
+                    s += (f" It shares {len(shared)} more (按職責分工負責)" +
+                          (f": {listing(shared, True)}." if not led else "."))
             else:
                 s = f"{among}{name}牽頭{len(led)}項任務" + (f":{listing(led, False)}。" if led else "。")
                 if shared:
-                    s += f"另按職責分工負責{len(shared)}項:{listing(shared, False)}。"
+                    s += f"另按職責分工負責{len(shared)}項" + (f":{listing(shared, False)}。" if not led else "。")
             cited += [t.number for t in led] + ([t.number for t in shared] if not led else [])
         elif step.role in ("co", "co_only"):
             chosen = shared
@@ -150,7 +167,8 @@ def unit_tasks(step: Step, ctx: Context) -> Result:
             s = (f"{name} is not named in any task{among}." if ctx.english else f"{among}沒有任務列出{name}。")
         parts.append(s)
     cited = list(dict.fromkeys(cited))
-    return Result(step, ("\n\n" if len(parts) > 1 else "").join(parts), tuple(cited), tasks=tuple(cited))
+    return Result(step, ("\n\n" if len(parts) > 1 else "").join(parts), tuple(cited), tasks=tuple(cited),
+                  units=step.units)
 
 
 def shared_tasks(step: Step, ctx: Context) -> Result:
@@ -225,8 +243,10 @@ def multi_lead_tasks(step: Step, ctx: Context) -> Result:
     tasks = _tasks(ctx, step_tasks(ctx.notice, step))
     lines = [(f"- Task {t.number} 「{t.title}」: " + "; ".join(unit_name(u, True) for u in t.leads) if ctx.english
               else f"- 第{t.numeral}項「{t.title}」:{'、'.join(t.leads)}") + " " + cite(t.number, ctx.english) for t in tasks]
-    head = (f"{len(tasks)} of the {len(ctx.notice.tasks)} tasks have more than one lead unit:" if ctx.english
-            else f"全文{len(ctx.notice.tasks)}項任務中,有{len(tasks)}項由多於一個單位牽頭:")
+    how_many = (f"exactly {step.n}" if step.n else "more than one") if ctx.english else \
+        (f"{step.n}個" if step.n else "多於一個")
+    head = (f"{len(tasks)} of the {len(ctx.notice.tasks)} tasks have {how_many} lead unit(s):" if ctx.english
+            else f"全文{len(ctx.notice.tasks)}項任務中,有{len(tasks)}項由{how_many}單位牽頭:")
     nums = tuple(t.number for t in tasks)
     return Result(step, head + "\n" + "\n".join(lines), nums, tasks=nums)
 
@@ -249,6 +269,38 @@ def section_tasks(step: Step, ctx: Context) -> Result:
         texts.append(t)
         cited += c
     return Result(step, "\n\n".join(texts), tuple(cited), tasks=tuple(cited))
+
+
+def rank_sections(step: Step, ctx: Context) -> Result:
+    sizes = sorted(((len(ctx.notice.tasks_in(s)), s.number) for s in ctx.notice.sections), key=lambda x: (x[0], -x[1]),
+                   reverse=not step.least)
+    best = sizes[0][0]
+    top = [ctx.notice.sections[n - 1] for size, n in sizes if size == best]
+    tasks = [t for s in top for t in ctx.notice.tasks_in(s)]
+    which = ("fewest" if step.least else "most") if ctx.english else ("最少" if step.least else "最多")
+    names = "; ".join(f"section {s.number} ({s.numeral}、{s.title})" for s in top) if ctx.english else \
+        "、".join(f"第{s.numeral}部分「{s.numeral}、{s.title}」" for s in top)
+    text = (f"The section(s) with the {which} tasks: {names}, {best} tasks: {listing(tasks, True)}." if ctx.english
+            else f"任務{which}的是{names},共{best}項:{listing(tasks, False)}。")
+    nums = tuple(t.number for t in tasks)
+    return Result(step, text, nums, tasks=nums)
+
+
+def compare_tasks(step: Step, ctx: Context) -> Result:
+    a, b = _tasks(ctx, step.tasks[:2])
+    only_a = [u for u in a.units if u not in b.units]
+    only_b = [u for u in b.units if u not in a.units]
+    both = [u for u in a.units if u in b.units]
+    if ctx.english:
+        text = (f"Units in task {a.number} but not task {b.number}: {'; '.join(only_a) or 'none'}. "
+                f"In task {b.number} but not task {a.number}: {'; '.join(only_b) or 'none'}. "
+                f"In both: {'; '.join(both) or 'none'}.")
+    else:
+        text = (f"第{a.numeral}項有而第{b.numeral}項沒有的單位:{'、'.join(only_a) or '無'};"
+                f"第{b.numeral}項有而第{a.numeral}項沒有的單位:{'、'.join(only_b) or '無'};兩項都有:{'、'.join(both) or '無'}。")
+    text += "\n" + "\n".join(lookup.responsibility(t, ctx.english) for t in (a, b))
+    nums = (a.number, b.number)
+    return Result(step, text, nums, {t.number: _resp_quote(t) for t in (a, b)}, tasks=nums)
 
 
 def section_of(step: Step, ctx: Context) -> Result:
@@ -477,6 +529,8 @@ EXECUTORS: dict[Op, Executor] = {
     Op.NO_CO_TASKS: no_co_tasks,
     Op.SECTION_TASKS: section_tasks,
     Op.SECTION_OF: section_of,
+    Op.RANK_SECTIONS: rank_sections,
+    Op.COMPARE_TASKS: compare_tasks,
     Op.MENTIONS: mentions,
     Op.DOCUMENT: document,
     Op.CONTENT: content,

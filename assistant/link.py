@@ -61,7 +61,7 @@ _TASK_PATTERNS = [
     re.compile(rf"(?:任务|事项|要点|条目)\s*([{_CN}]{{1,3}}){_AFTER_BARE}"),
     re.compile(r"(?:任务|事项|要点|条目|项|条)\s*(\d{1,3})(?![\d%年月日万亿个家项条])"),
     re.compile(rf"(?<![A-Za-z0-9])[((]\s*([{_CN}]{{1,3}})\s*[))]"),
-    re.compile(r"(?<![a-z])(?:task|item|point|no|number|#)\s*\.?\s*#?\s*(\d{1,3})(?!\d)"),
+    re.compile(r"(?<![a-z])(?:tasks?|items?|points?|no|nos|numbers?|#)\s*\.?\s*#?\s*(\d{1,3})(?!\d)"),
     re.compile(r"(?<![&\w])#\s*(\d{1,3})\b"),
     re.compile(r"(\d{1,3})\s*号(?:任务|事项)"),
 ]
@@ -77,6 +77,8 @@ _EN_WORD_NUM = (re.compile(r"(?<![a-z])([a-z]+)(?:[\s-]+([a-z]+))?\s+(?:task|ite
 
 
 _RANGE = re.compile(r"^\s*(?:到|至|-|–|—|~|～|to|through|thru)\s*$")
+# 「第十一到第十六項」「第31、32項」「tasks 31 and 32」: numbers joined to a task mention
+_JOINED = re.compile(rf"\s*(?:(到|至|-|–|~|～|to|through)|、|,|，|和|与|及|跟|or|and|&)\s*(?:第\s*)?(?:task\s*|item\s*|no\.?\s*)?{_NUM}")
 
 
 def _ranges(mentions: list[Mention], text: str) -> list[Mention]:
@@ -87,6 +89,29 @@ def _ranges(mentions: list[Mention], text: str) -> list[Mention]:
                 and 0 < b.value - a.value <= 20:
             out += [Mention(a.kind, n, a.end, a.end, "range") for n in range(a.value + 1, b.value)]
     return sorted(out, key=lambda m: (m.start, m.value))
+
+
+def _joined(mentions: list[Mention], text: str, taken: list[bool]) -> list[Mention]:
+    """Numbers that follow a task mention in an enumeration or range, and a 「第N」 that a range
+    or list joins to a later 「第M項」."""
+    out = list(mentions)
+    for m in re.finditer(rf"第\s*{_NUM}\s*(?=(?:到|至|、|和|及|与|-|~|～)\s*第?\s*{_NUM}\s*(?:项|条|点))", text):
+        n = _value(m.group(1))
+        if n is not None and _free(taken, m.start(1), m.end(1)):
+            out.append(Mention("task", n, m.start(), m.end()))
+            taken[m.start(1):m.end(1)] = [True] * (m.end(1) - m.start(1))
+    for m in sorted(out, key=lambda x: x.start):
+        end, last = m.end, m.value
+        while (j := _JOINED.match(text, end)) and isinstance(last, int):
+            n = _value(j.group(2))
+            if n is None or not _free(taken, j.start(2), j.end(2)):
+                break
+            if j.group(1) and 0 < n - last <= 20:
+                out += [Mention("task", k, j.start(), j.start(), "range") for k in range(last + 1, n)]
+            out.append(Mention("task", n, j.start(2), j.end(2), "list"))
+            taken[j.start(2):j.end(2)] = [True] * (j.end(2) - j.start(2))
+            end, last = j.end(), n
+    return out
 
 
 def _value(raw: str) -> int | None:
@@ -248,10 +273,9 @@ def link(notice: Notice, norm: str) -> Links:
     taken = [False] * len(norm)
     for m in tasks + sections:
         taken[m.start:m.end] = [True] * (m.end - m.start)
-    for m in re.finditer(r"(?<=\d)\s*(?:-|–|~|～|to)\s*(\d{1,2})\b", norm):  # "tasks 3-5": the 5
-        if any(t.end == m.start() for t in tasks) and _free(taken, m.start(1), m.end(1)):
-            tasks.append(Mention("task", int(m.group(1)), m.start(1), m.end(1)))
-            taken[m.start(1):m.end(1)] = [True] * (m.end(1) - m.start(1))
+    tasks = _joined(tasks, norm, taken)
+    first = sorted(tasks, key=lambda t: t.start)
+    tasks = _ranges(first, norm) if len(first) > 1 else first
     # a section pattern and a task pattern on the same words: the section reading wins (第五部分)
     tasks = _ranges([t for t in tasks if not any(s.start <= t.start < s.end for s in sections)], norm)
     sections = _ranges(sections, norm)

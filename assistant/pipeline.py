@@ -142,7 +142,7 @@ class Assistant:
             result = execute(step, ctx)
             results.append(result)
             if not result.refused:
-                advance(focus, step, result.tasks, step_sections(self.notice, step))
+                advance(focus, step, result.tasks, step_sections(self.notice, step), result.units)
         return results
 
     def compose(self, plan: Plan, results: list[Result], script: Script) -> Answer:

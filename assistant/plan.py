@@ -17,7 +17,7 @@ from corpus import Notice, Task
 from corpus.script import detect, fold
 
 from . import lexicon
-from .link import Links, english_term, link
+from .link import Links, english_term, link, notice_text
 from .scope import content_words, foreign_terms
 
 
@@ -33,6 +33,8 @@ class Op(StrEnum):
     MULTI_LEAD_TASKS = "multi_lead_tasks"  # tasks with more than one lead unit
     NO_CO_TASKS = "no_co_tasks"  # tasks that name lead units only, nobody 按職責分工負責
     SECTION_TASKS = "section_tasks"  # tasks of a section
+    RANK_SECTIONS = "rank_sections"  # which section has the most (or fewest) tasks
+    COMPARE_TASKS = "compare_tasks"  # the units two tasks do and do not share
     SECTION_OF = "section_of"  # the section a task is in
     MENTIONS = "mentions"  # every task that mentions a term (complete)
     DOCUMENT = "document"  # header facts: issuer, date, addressees, approval, totals
@@ -60,7 +62,9 @@ class Step:
     exclude: tuple[str, ...] = ()  # units to leave out (「除了政數局…」)
     facts: tuple[str, ...] = ()  # DOCUMENT: issuer | date | addressees | approval | totals
     fact: str = ""  # NOT_STATED: budget | person | howto | when | population | figure
-    least: bool = False  # RANK_UNITS: the fewest instead of the most
+    least: bool = False  # RANK_UNITS / RANK_SECTIONS: the fewest instead of the most
+    n: int = 0  # MULTI_LEAD_TASKS: exactly this many lead units (0: more than one)
+    exclude_tasks: tuple[int, ...] = ()  # UNIT_TASKS: leave these out ("what OTHER tasks …")
     yes_no: bool = False
     query: str = ""  # the words of this part, for retrieval and sentence choice
     context: tuple[int, ...] = ()  # the conversation's tasks, for a part that alone would be out of scope
@@ -89,6 +93,7 @@ class Focus:
     units: tuple[str, ...] = ()
     sections: tuple[int, ...] = ()
     step: Step | None = None
+    result_units: tuple[str, ...] = ()  # units the last answer named (the leads of a task), for "that unit"
     history: list[Step] = field(default_factory=list)
 
 
@@ -184,6 +189,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
                        if zh not in places and 0 < len(_term_tasks(notice, [zh])) <= 8]  # specific terms only
     sig = lexicon.signals(clause)
     content = _content_left(clause, links)
+    if not links.terms:
+        links.terms = _phrase_terms(notice, clause, content)
     n_tasks, n_sections = len(notice.tasks), len(notice.sections)
     if foreign and not (links.tasks or links.units or links.sections or links.titles):
         # 「浙江省…」「2025年…」: the same kind of question, for a place or year this notice is not about
@@ -211,10 +218,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
 
     # -- the document itself -------------------------------------------------------------------
     facts = _doc_facts(sig, clause)
-    if facts and not tasks and not links.sections and not ({"lead", "co"} & sig and units) and \
+    if facts and not tasks and not links.terms and not links.sections and not ({"lead", "co"} & sig and units) and \
             ("date" not in facts or "doc" in sig or not content):
         return Step(Op.DOCUMENT, facts=facts, query=clause)
-    if count and "totals_object" in sig and not (tasks or units or links.sections or links.terms) \
+    if count and "totals_object" in sig and (focus.step is None or "doc" in sig) \
+            and not (tasks or units or links.sections or links.terms) \
             and not ({"no_lead", "more_than_one", "mention", "lead", "co", "involved", "section_word"} & sig) \
             and not content:
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
@@ -223,13 +231,18 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
 
     # -- aggregations over every task ----------------------------------------------------------
-    if "more_than_one" in sig and not tasks and not units:
-        return Step(Op.MULTI_LEAD_TASKS, count=count, query=clause)
+    n_leads = _lead_count(clause) if "lead" in sig else 0
+    if ("more_than_one" in sig or n_leads) and not tasks and not units:
+        return Step(Op.MULTI_LEAD_TASKS, count=count, n=n_leads, query=clause)
+    if ({"most", "least"} & sig) and ({"section_word", "section_of"} & sig) and not tasks and not units:
+        return Step(Op.RANK_SECTIONS, least="least" in sig and "most" not in sig, query=clause)
     if "no_co" in sig and not tasks and not units:
         return Step(Op.NO_CO_TASKS, count=count, query=clause)
     if ({"most", "least"} & sig) and not tasks and (asks_who or "list" in sig or units or "count" in sig):
         rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else ("co" if "co" in sig else "any")
         return Step(Op.RANK_UNITS, role=rank_role, least="least" in sig and "most" not in sig, query=clause)
+    if "no_lead" in sig and len(tasks) > 1 and ({"list", "count"} & sig):  # 「第十一到第十六項裡哪些沒有牽頭」
+        return Step(Op.NO_LEAD_TASKS, within=tasks, count=count, query=clause)
     if "no_lead" in sig and not tasks and (not content or links.sections or count or "list" in sig):
         within = focus.tasks if "among" in sig else ()
         return Step(Op.NO_LEAD_TASKS, sections=tuple(links.sections), count=count, within=within, query=clause,
@@ -238,13 +251,25 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     # -- a unit's tasks ------------------------------------------------------------------------
     section = _section_by_topic(notice, clause, sig) if not (links.sections or tasks) else None
     sections = tuple(links.sections) or ((section,) if section else ())
+    if "compare" in sig and (len(tasks) >= 2 or (len(tasks) == 1 and focus.tasks)):
+        pair = tasks[:2] if len(tasks) >= 2 else (focus.tasks[0], tasks[0])
+        return Step(Op.COMPARE_TASKS, tasks=tuple(pair), query=clause)
+    if units and not tasks and "else" in sig and asks_who and focus.tasks:
+        # 「其中法院、檢察院之外還有誰？」: the conversation's task, without the units named
+        return Step(Op.WHO_INVOLVED, tasks=focus.tasks[:3], exclude=units, query=clause, linked_by="focus")
+    if not units and not tasks and "unit_ref" in sig and focus.result_units:
+        units = focus.result_units
+        role = role if role != "any" or "lead" not in sig else "lead"
+        exclude_tasks = focus.tasks if "else" in sig else ()
+        return Step(Op.UNIT_TASKS, units=units, role=role, count=count, exclude_tasks=exclude_tasks, query=clause,
+                    linked_by="focus")
     fact = _not_stated_fact(sig)
     if units and not tasks and fact in ("person", "budget", "howto"):
         # 「政數局局長是誰？」: the unit is the notice's, the fact is not in it
         return Step(Op.NOT_STATED, units=units, fact=fact, query=clause, linked_by="explicit")
     if units and not tasks:
         within = focus.tasks if "among" in sig else ()
-        if len(units) >= 2 and ({"joint", "list", "count"} & sig or "和" in clause or " and " in clause):
+        if len(units) >= 2 and "each" not in sig and ({"joint", "list", "count"} & sig or "和" in clause or " and " in clause):
             return Step(Op.SHARED_TASKS, units=units, role=role, count=count, within=within, query=clause)
         if not (content and not ({"list", "count", "lead", "co", "involved"} & sig)):
             within = within or (tuple(t.number for s in sections for t in notice.tasks_in(notice.sections[s - 1])))
@@ -274,6 +299,12 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         found, _conf = topic(clause, lenient=True)
         if found:
             return replace(focus.step, tasks=tuple(found[:1]), query=clause, linked_by="topic", within=(), exclude=())
+    if not named and content and asks_who and not units and focus.step is not None and topic is not None \
+            and not ({"followup_ref", "among"} & sig):
+        # 「另外數字金融又有哪些單位負責？」: a new topic, asked in a conversation
+        found, _conf = topic(clause)
+        if found:
+            return _task_step(tuple(found[:1]), (), sig, role, clause, content, "topic")
     if not named and refers and focus.step is not None:
         inherited = _from_focus(sig, role, count, yes_no, clause, content, focus)
         if inherited is not None:
@@ -311,7 +342,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
 
 def _task_step(tasks: tuple[int, ...], units: tuple[str, ...], sig: set[str], role: str, clause: str,
                content: list[str], linked_by: str) -> Step:
-    base = {"tasks": tasks, "query": clause, "linked_by": linked_by, "yes_no": "yes_no" in sig}
+    base = {"tasks": tasks, "query": clause, "linked_by": linked_by, "yes_no": "yes_no" in sig, "count": "count" in sig}
     if "section_of" in sig:
         return Step(Op.SECTION_OF, **base)
     if units and "yes_no" in sig and "lead" in sig and not ({"else", "co"} & sig):
@@ -334,6 +365,10 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
                 focus: Focus) -> Step | None:
     """A part that names nothing: 「由誰牽頭？」「其中哪些是它牽頭的？」「還有別的單位嗎？」「要做甚麼？」."""
     prev = focus.step
+    if prev is not None and not content and ({"list", "count"} & sig) and not ({"lead", "co", "involved"} & sig) \
+            and prev.op not in (Op.DOCUMENT, Op.CONTENT, Op.NOT_STATED):
+        # 「是哪些？」「一共幾項？」 after a question: the same question, listed or counted
+        return replace(prev, count=count or prev.count, query=clause, linked_by="focus")
     if prev is not None and prev.op == Op.DOCUMENT:
         facts = _doc_facts(sig | {"doc"}, clause)
         if facts or ("count" in sig and not content):
@@ -365,6 +400,36 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
     if "switch" in sig and prev is not None:
         return replace(prev, query=clause, linked_by="focus")
     return None
+
+
+_LEAD_COUNT = re.compile(r"([一二两三四五六七八九十]|\d+)\s*(?:个|家)\s*(?:或以上|以上)?\s*(?:牵头|单位牵头|牵头单位|lead)|"
+                         r"\b(two|three|four|five|\d+)\s+lead")
+
+
+def _lead_count(clause: str) -> int:
+    """「哪一項有三個牽頭單位」 "which task has three lead units": the exact number asked for."""
+    from corpus.numerals import from_chinese
+
+    m = _LEAD_COUNT.search(clause)
+    if not m:
+        return 0
+    raw = m.group(1) or m.group(2)
+    n = lexicon.english_numbers().get(raw) or from_chinese(raw.replace("两", "二"))
+    return n if n and n >= 1 and "以上" not in m.group(0) and raw != "个" else 0
+
+
+def _phrase_terms(notice: Notice, clause: str, content: list[str]) -> list[str]:
+    """What a question names that the term table does not: a long phrase the notice uses word for
+    word (出入境邊防檢查總站), or an abbreviation of one (全運會 → 全國運動會)."""
+    text = notice_text(notice)
+    out = [r for r in content_phrases(clause) if len(r) >= 6 and r in text]
+    for word in content:
+        if 3 <= len(word) <= 4 and _CJK.fullmatch(word[0]) and word not in text:
+            pat = re.compile(re.escape(word[0]) + "".join(f"[\u3400-\u9fff]{{0,2}}{re.escape(c)}" for c in word[1:]))
+            found = {m.group(0) for m in pat.finditer(text) if len(m.group(0)) <= 2 * len(word)}
+            if len(found) == 1:
+                out.append(found.pop())
+    return [t for t in dict.fromkeys(out) if 0 < len(_term_tasks(notice, [t])) <= 5]
 
 
 _ORDINAL_REF = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\s+(?:one|task|item)\b")
@@ -457,7 +522,8 @@ def step_tasks(notice: Notice, step: Step) -> tuple[int, ...]:
     if step.within:
         tasks = tuple(t for t in tasks if t.number in step.within)
     if step.op == Op.UNIT_TASKS:
-        return tuple(t.number for t in tasks if any(role_holds(t, u, step.role) for u in step.units))
+        return tuple(t.number for t in tasks if any(role_holds(t, u, step.role) for u in step.units)
+                     and t.number not in step.exclude_tasks)
     if step.op == Op.SHARED_TASKS:
         return tuple(t.number for t in tasks if all(role_holds(t, u, step.role) for u in step.units))
     if step.op == Op.SECTION_TASKS:
@@ -465,7 +531,7 @@ def step_tasks(notice: Notice, step: Step) -> tuple[int, ...]:
     if step.op == Op.NO_LEAD_TASKS:
         return tuple(t.number for t in tasks if not t.leads and (not step.sections or t.section.number in step.sections))
     if step.op == Op.MULTI_LEAD_TASKS:
-        return tuple(t.number for t in tasks if len(t.leads) > 1)
+        return tuple(t.number for t in tasks if (len(t.leads) == step.n if step.n else len(t.leads) > 1))
     if step.op == Op.MENTIONS:
         keys = [fold(t) for t in step.terms]
         return tuple(t.number for t in tasks if any(k in fold(t.text) for k in keys))
@@ -489,7 +555,8 @@ def step_sections(notice: Notice, step: Step) -> tuple[int, ...]:
     return step.sections
 
 
-def advance(focus: Focus, step: Step, result_tasks: tuple[int, ...], sections: tuple[int, ...] = ()) -> None:
+def advance(focus: Focus, step: Step, result_tasks: tuple[int, ...], sections: tuple[int, ...] = (),
+            result_units: tuple[str, ...] = ()) -> None:
     """Move the conversation's focus past a step (and its result's tasks, when known)."""
     tasks = result_tasks or step.tasks or step.within
     if tasks:
@@ -498,6 +565,7 @@ def advance(focus: Focus, step: Step, result_tasks: tuple[int, ...], sections: t
         focus.sections = sections
     if step.units:
         focus.units = step.units
+    focus.result_units = result_units or step.units or focus.result_units
     if step.op not in (Op.OUT_OF_SCOPE, Op.INVALID):
         focus.step = step
     focus.history.append(step)

@@ -23,7 +23,7 @@ SIGNALS = (
     "most", "least", "joint", "yes_no", "section_of", "section_word", "describe", "issuer", "date",
     "addressees", "approval", "totals_object", "doc", "mention", "followup_ref", "among", "switch",
     "negation", "status", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
-    "ask_figure", "frame", "no_co", "doc_title", "doc_request", "doc_preamble",
+    "ask_figure", "frame", "no_co", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare",
 )
 
 
@@ -133,7 +133,7 @@ def signals(norm: str) -> set[str]:
         for a, b, gap, derived in table(lang).get("proximity", []):
             if any(x.signal == a and y.signal == b and 0 <= y.start - x.end <= gap for x in found for y in found):
                 out.add(derived)
-    if "has_lead" in out:
+    if {"has_lead", "more_than_one"} & out:
         out.add("lead")
     return out
 
