@@ -254,7 +254,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if "compare" in sig and (len(tasks) >= 2 or (len(tasks) == 1 and focus.tasks)):
         pair = tasks[:2] if len(tasks) >= 2 else (focus.tasks[0], tasks[0])
         return Step(Op.COMPARE_TASKS, tasks=tuple(pair), query=clause)
-    if units and not tasks and "else" in sig and asks_who and focus.tasks:
+    if units and not tasks and "else" in sig and focus.tasks and (asks_who or "among" in sig or "谁" in clause):
         # 「其中法院、檢察院之外還有誰？」: the conversation's task, without the units named
         return Step(Op.WHO_INVOLVED, tasks=focus.tasks[:3], exclude=units, query=clause, linked_by="focus")
     if not units and not tasks and "unit_ref" in sig and focus.result_units:
@@ -263,7 +263,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         exclude_tasks = focus.tasks if "else" in sig else ()
         return Step(Op.UNIT_TASKS, units=units, role=role, count=count, exclude_tasks=exclude_tasks, query=clause,
                     linked_by="focus")
-    fact = _not_stated_fact(sig)
+    fact = _not_stated_fact(sig - {"doc"} if links.terms else sig)
     if units and not tasks and fact in ("person", "budget", "howto"):
         # 「政數局局長是誰？」: the unit is the notice's, the fact is not in it
         return Step(Op.NOT_STATED, units=units, fact=fact, query=clause, linked_by="explicit")
@@ -284,7 +284,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         if "no_lead" in sig:
             return Step(Op.NO_LEAD_TASKS, sections=sections, count=count, query=clause)
         return Step(Op.SECTION_TASKS, sections=sections, count=count, query=clause)
-    mention = "mention" in sig and ({"list", "count"} & sig or "describe" not in sig)
+    mention = "mention" in sig and bool({"list", "count", "totals_object"} & sig)
     if mention or (links.terms and ({"list", "count"} & sig) and not asks_who and not content):
         term = _mention_term(clause, links)
         if term and _term_tasks(notice, term[:1]) and (mention or {"list", "count"} & sig):
@@ -317,7 +317,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
                 return replace(prev, tasks=tuple(found[:1]), query=clause, linked_by="topic", within=(), exclude=())
 
     # -- a task named by its topic -------------------------------------------------------------
-    fact = _not_stated_fact(sig) or ("figure" if "ask_figure" in sig and content else "")
+    fact = _not_stated_fact(sig - {"doc"} if links.terms else sig) or ("figure" if "ask_figure" in sig and content else "")
     term_tasks = _term_tasks(notice, links.terms)
     if fact:
         return Step(Op.NOT_STATED, tasks=term_tasks, terms=tuple(links.terms), fact=fact, query=clause,
@@ -499,7 +499,7 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
     lang = "yue" if script != "en" and lexicon.is_cantonese(fold(question)) else script
     steps: list[Step] = []
     foreign = bool(foreign_terms(notice, question))
-    local = Focus(focus.tasks, focus.units, focus.sections, focus.step, list(focus.history))
+    local = replace(focus, history=list(focus.history))
     for clause in _clauses(norm):
         step = read_step(notice, clause, local, topic, foreign)
         if step is None:
