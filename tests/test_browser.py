@@ -7,6 +7,9 @@ Screenshots go to test-output/ (gitignored). The default test runs the app with 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -204,4 +207,52 @@ def test_answer_streams_with_local_model(page, request, tmp_path_factory):
         assert final.startswith("According to"), final  # evidence first, in English framing
         cited = page.locator("#chat details.gdpa-src summary").all_inner_texts()
         assert cited
+        assert not page.outside, f"requests left the machine: {page.outside[:5]}"
+
+
+TABLE = json.loads((Path(__file__).parent / "data" / "responsibility_table.json").read_text(encoding="utf-8"))
+ZSJ = "省政務服務和數據管理局"  # 政數局
+
+
+def _table_roles(unit: str) -> tuple[int, int]:
+    return sum(unit in v["leads"] for v in TABLE.values()), sum(unit in v["co"] for v in TABLE.values())
+
+
+def test_matrix_downloads_and_unit_report(server, page):
+    from openpyxl import load_workbook
+
+    with _screenshot_on_failure(page, "matrix", server):
+        page.goto(server.url)
+        page.get_by_role("tab", name=re.compile("Browse|瀏覽|浏览")).click()
+        page.wait_for_selector("#browse table")
+        assert _table_roles(ZSJ) == (21, 13)
+
+        with page.expect_download() as d:
+            page.click("#matrix-csv")
+        assert d.value.suggested_filename.endswith(".csv")
+        rows = list(csv.reader(io.StringIO(Path(d.value.path()).read_text(encoding="utf-8-sig"))))
+        col = rows[0].index(ZSJ)
+        assert len(rows) == 56
+        assert (sum(r[col] == "牽頭" for r in rows[1:]), sum(r[col] == "配合" for r in rows[1:])) == _table_roles(ZSJ)
+
+        with page.expect_download() as d:
+            page.click("#matrix-xlsx")
+        assert d.value.suggested_filename.endswith(".xlsx")
+        sheet = load_workbook(io.BytesIO(Path(d.value.path()).read_bytes())).worksheets[0]
+        values = list(sheet.iter_rows(values_only=True))
+        col = list(values[0]).index(ZSJ)
+        assert len(values) == 56
+        assert (sum(r[col] == "牽頭" for r in values[1:]), sum(r[col] == "配合" for r in values[1:])) == _table_roles(ZSJ)
+
+        page.click("#unit-filter input")
+        page.get_by_role("option", name=ZSJ, exact=True).click()
+        page.wait_for_function("!document.querySelector('#unit-report').disabled")
+        with page.expect_download() as d:
+            page.click("#unit-report")
+        md = Path(d.value.path()).read_text(encoding="utf-8")
+        mine = [int(n) for n, v in TABLE.items() if ZSJ in v["leads"] + v["co"]]
+        assert md.count("\n### ") == len(mine) == 34
+        for n in mine:
+            assert NOTICE.task(n).text in md
+        page.screenshot(path=str(OUTPUT / "browser-5-matrix-downloads.png"), full_page=True)
         assert not page.outside, f"requests left the machine: {page.outside[:5]}"

@@ -38,6 +38,7 @@ from assistant.validate import clean_history
 from corpus import Notice, Task
 from corpus.script import render, to_simplified, to_traditional
 
+from . import exports as matrix_exports
 from .gate import ModelGate, gated_answer, gated_stream
 
 log = logging.getLogger("gdpa.ui")
@@ -284,21 +285,47 @@ def _vote(liked: object) -> str:
 
 
 class _Exports:
-    """Markdown files for the download button, in one private temp folder removed at exit."""
+    """Files for the download buttons, in one private temp folder removed at exit."""
 
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="gdpa-export-"))
         atexit.register(shutil.rmtree, self.dir, True)
 
-    def write(self, text: str) -> str:
+    def write(self, text: str | bytes, name: str = "") -> str:
         stale = time.time() - 3600  # Gradio keeps its own copy of what it served; ours may go after an hour
         for old in self.dir.iterdir():
             if old.stat().st_mtime < stale:
                 shutil.rmtree(old, ignore_errors=True)
-        path = self.dir / uuid.uuid4().hex / f"conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
+        path = self.dir / uuid.uuid4().hex / (name or f"conversation-{time.strftime('%Y%m%d-%H%M%S')}.md")
         path.parent.mkdir()
-        path.write_text(text, encoding="utf-8")
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        path.write_bytes(data)
         return str(path)
+
+
+def _lang(choice: str) -> str:
+    """The exports' language for a script choice (English for 'follow' is decided by the interface later)."""
+    return choice if choice in ("zh-Hant", "zh-Hans", "en") else "zh-Hant"
+
+
+def matrix_files(notice: Notice, exports: _Exports, lang: str) -> tuple[str, str]:
+    """The matrix as CSV and XLSX files for the browse tab's download buttons."""
+    base = "responsibility-matrix" if lang == "en" else render("責任矩陣", _notice_script_of(lang))
+    return (exports.write(matrix_exports.matrix_csv(notice, lang), f"{base}.csv"),
+            exports.write(matrix_exports.matrix_xlsx(notice, lang), f"{base}.xlsx"))
+
+
+def unit_report_file(notice: Notice, exports: _Exports, unit: str | None, lang: str) -> Any:
+    """The selected unit's report (Markdown) for its download button; not offered for 'all units'."""
+    if not unit or unit not in notice.units:
+        return gr.update(value=None, interactive=False)
+    name = re.sub(r"[\\/:*?\"<>|\s]+", "_", unit)
+    path = exports.write(matrix_exports.unit_report(notice, unit, lang), f"{name}.md")
+    return gr.update(value=path, interactive=True)
+
+
+def _notice_script_of(lang: str) -> str:
+    return "zh-Hans" if lang == "zh-Hans" else "zh-Hant"
 
 
 # -- the app ----------------------------------------------------------------------------------
@@ -407,12 +434,20 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
             log.exception("feedback failed")
             gr.Warning("回饋未能記錄 / Feedback could not be saved")
 
-    def filter_units(unit: str, choice: str) -> str:
+    def filter_units(unit: str, choice: str) -> tuple:
         try:
-            return browse_html(notice, unit, choice)
+            return browse_html(notice, unit, choice), unit_report_file(notice, exports, unit, _lang(choice))
         except Exception:
             log.exception("browse failed")
-            return f"<p>{_esc(APOLOGY)}</p>"
+            return f"<p>{_esc(APOLOGY)}</p>", gr.update(value=None, interactive=False)
+
+    def downloads(choice: str, unit: str) -> tuple:
+        try:
+            lang = _lang(choice)
+            return (*matrix_files(notice, exports, lang), unit_report_file(notice, exports, unit, lang))
+        except Exception:
+            log.exception("matrix export failed")
+            return gr.skip(), gr.skip(), gr.skip()
 
     mode = "本地模型生成,附原文出處" if assistant.llm is not None else "原文摘錄模式(未使用模型)"
     private = {"api_visibility": "private"}
@@ -447,6 +482,14 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
             with gr.Tab("瀏覽任務 / Browse tasks", id="browse"):
                 unit = gr.Dropdown([ALL_UNITS, *notice.units], value=ALL_UNITS, label="按單位篩選 / Filter by unit",
                                    elem_id="unit-filter", filterable=True)
+                csv_file, xlsx_file = matrix_files(notice, exports, "zh-Hant")
+                with gr.Row(elem_classes="gdpa-downloads"):
+                    matrix_csv = gr.DownloadButton("責任矩陣 CSV / Matrix CSV", value=csv_file, elem_id="matrix-csv",
+                                                   size="sm")
+                    matrix_xlsx = gr.DownloadButton("責任矩陣 XLSX / Matrix XLSX", value=xlsx_file,
+                                                    elem_id="matrix-xlsx", size="sm")
+                    report = gr.DownloadButton("單位報告 (Markdown) / Unit report", interactive=False,
+                                               elem_id="unit-report", size="sm")
                 table = gr.HTML(browse_html(notice, ALL_UNITS, "follow"), elem_id="browse")
 
         chat_args = {"fn": respond, "inputs": [question, turns, script], "outputs": [chatbot, turns, question, download, clear_btn],
@@ -458,7 +501,8 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
             trigger(clear, None, [chatbot, turns, question, download], queue=False, **private)
         chatbot.like(on_like, [turns], None, queue=False, **private)
         script.change(rerender, [turns, script, unit], [chatbot, download, table], queue=False, **private)
-        unit.change(filter_units, [unit, script], [table], queue=False, **private)
+        unit.change(filter_units, [unit, script], [table, report], queue=False, **private)
+        script.change(downloads, [script, unit], [matrix_csv, matrix_xlsx, report], queue=False, **private)
         gr.api(ask, api_name="ask", concurrency_limit=limit, concurrency_id="assistant")
     demo.queue(default_concurrency_limit=limit)
     return demo
