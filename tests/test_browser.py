@@ -256,3 +256,35 @@ def test_matrix_downloads_and_unit_report(server, page):
             assert NOTICE.task(n).text in md
         page.screenshot(path=str(OUTPUT / "browser-5-matrix-downloads.png"), full_page=True)
         assert not page.outside, f"requests left the machine: {page.outside[:5]}"
+
+
+def _in_view(page, selector: str) -> bool:
+    return page.evaluate("""s => { const el = document.querySelector(s); if (!el) return false;
+        const r = el.getBoundingClientRect();
+        return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }""", selector)
+
+
+def test_citation_click_opens_and_scrolls_to_the_highlighted_sentence(server, page):
+    with _screenshot_on_failure(page, "citation", server):
+        page.set_viewport_size({"width": 1280, "height": 700})
+        page.goto(server.url)
+        page.wait_for_selector("#question textarea")
+        _ask(page, "港澳居民居住證在大灣區有什麼便利？", 0)
+        link = page.locator("#chat a.gdpa-cite").last
+        assert link.inner_text() == "〔第一項〕"
+        src = page.locator("#chat details.gdpa-src").last
+        assert src.get_attribute("open") is None  # closed until the citation is clicked
+        mark = src.locator("mark.gdpa-quote")
+        assert mark.count() == 1 and "港澳居民居住證" in mark.text_content()  # hidden while closed
+        quote = mark.text_content()
+        assert quote in NOTICE.task(1).text and quote != NOTICE.task(1).text  # a sentence, inside the full text
+        link.click()
+        page.wait_for_function("document.querySelector('#chat details.gdpa-src').open")
+        page.wait_for_function("""() => { const m = document.querySelector('#chat mark.gdpa-quote');
+            const r = m.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }""")
+        assert mark.is_visible()
+        body = src.locator(".gdpa-src-body").inner_text()
+        for unit in NOTICE.task(1).leads + NOTICE.task(1).co:
+            assert unit in body
+        page.screenshot(path=str(OUTPUT / "browser-6-citation-click.png"))
+        assert not page.dialogs and not page.outside

@@ -36,6 +36,7 @@ from assistant.answer import Answer
 from assistant.pipeline import Assistant
 from assistant.validate import clean_history
 from corpus import Notice, Task
+from corpus.numerals import from_chinese
 from corpus.script import render, to_simplified, to_traditional
 
 from . import exports as matrix_exports
@@ -83,6 +84,33 @@ CSS = """
 .gdpa-browse summary { cursor: pointer; }
 """
 
+CSS += """
+a.gdpa-cite { color: var(--link-text-color, #2563eb); text-decoration: underline; cursor: pointer; }
+mark.gdpa-quote { background: #fde68a; color: inherit; padding: 0 0.1em; }
+details.gdpa-src.gdpa-flash { outline: 2px solid #f59e0b; outline-offset: 2px; transition: outline-color 1.5s; }
+"""
+
+# A citation click opens that source and scrolls to its highlighted sentence. One listener on the document
+# (the chat's HTML is sanitised, so no handler can live in it); it runs before the chat's own link handling.
+CITATION_JS = """
+() => {
+  document.addEventListener('click', (e) => {
+    const a = e.target.closest && e.target.closest('a.gdpa-cite');
+    if (!a) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const id = a.getAttribute('data-src');
+    const src = Array.from(document.querySelectorAll('details.gdpa-src')).find(d => d.getAttribute('data-src') === id);
+    if (!src) return;
+    src.open = true;
+    const target = src.querySelector('mark.gdpa-quote') || src;
+    target.scrollIntoView({block: 'center'});
+    src.classList.add('gdpa-flash');
+    setTimeout(() => src.classList.remove('gdpa-flash'), 1600);
+  }, true);
+}
+"""
+
 # System fonts only: the page must not reach for a web font host on an offline machine.
 THEME = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
 
@@ -127,13 +155,67 @@ def _task_label(task: Task) -> str:
     return f"〔第{task.numeral}項〕"
 
 
-def sources_html(notice: Notice, items: list[int], script: str) -> str:
-    """One expandable block per cited task; single-line HTML (a blank line would end the Markdown HTML block)."""
+_SENTENCE = re.compile(r"[^。；;]+[。；;]?")
+
+
+def quote_spans(text: str, quote: str) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, is_quoted) runs: the quote where it stands in the text, else each of its
+    sentences that does. The pieces join back to `text`."""
+    marks = [False] * len(text)
+    quote = quote.strip()
+    pieces = [quote] if quote and quote in text else [p.strip() for p in _SENTENCE.findall(quote)]
+    for piece in pieces:
+        if len(piece) < 2:
+            continue
+        at = text.find(piece)
+        while at >= 0:
+            marks[at:at + len(piece)] = [True] * len(piece)
+            at = text.find(piece, at + len(piece))
+    runs: list[tuple[str, bool]] = []
+    for ch, mark in zip(text, marks, strict=True):
+        if runs and runs[-1][1] == mark:
+            runs[-1] = (runs[-1][0] + ch, mark)
+        else:
+            runs.append((ch, mark))
+    return runs
+
+
+def source_id(key: str, item: int) -> str:
+    """The anchor of a cited task's source block in one chat message."""
+    return f"gdpa-src-{key}-{item}"
+
+
+_CITE = re.compile(r"〔第([零〇一二兩两三四五六七八九十]{1,4})[項项]〕|\\\[Task (\d{1,2})\\\]")
+
+
+def link_citations(escaped: str, key: str, items: set[int]) -> str:
+    """Each 〔第N項〕 (or [Task N]) of an escaped answer that has a source block becomes a link to it.
+    Only text the pattern matched (numerals, digits) goes into the link: nothing else is unescaped."""
+
+    def repl(m: re.Match) -> str:
+        n = from_chinese(m.group(1)) if m.group(1) else int(m.group(2))
+        if n not in items:
+            return m.group(0)
+        return (f'<a class="gdpa-cite" href="#{source_id(key, n)}" data-src="{source_id(key, n)}">'
+                f"{m.group(0)}</a>")
+
+    return _CITE.sub(repl, escaped)
+
+
+def sources_html(notice: Notice, items: list[int], script: str, key: str = "0",
+                 quotes: dict[int, str] | None = None) -> str:
+    """One expandable block per cited task, the sentences the answer rests on highlighted in the task's
+    full text; single-line HTML (a blank line would end the Markdown HTML block)."""
     if not items:
         return ""
+    quotes = quotes or {}
 
     def t(s: str) -> str:
         return _esc(_notice_text(s, script))
+
+    def body(task: Task) -> str:
+        return "".join(f'<mark class="gdpa-quote">{t(run)}</mark>' if quoted else t(run)
+                       for run, quoted in quote_spans(task.text, quotes.get(task.number, "")))
 
     blocks = []
     for n in items:
@@ -145,29 +227,33 @@ def sources_html(notice: Notice, items: list[int], script: str) -> str:
         if task.open_ended and task.co:
             co += "等有關單位"
         blocks.append(
-            '<details class="gdpa-src">'
+            f'<details class="gdpa-src" id="{source_id(key, n)}" data-src="{source_id(key, n)}">'
             f"<summary>{t(_task_label(task))}{t(task.title)}</summary>"
             '<div class="gdpa-src-body">'
             f"<p><b>{t('所屬部分')}</b>:{t(task.section.numeral + '、' + task.section.title)}</p>"
             f"<p><b>{t('牽頭單位')}</b>:{t(leads)}</p>"
             f"<p><b>{t('配合單位')}</b>:{t(co)}</p>"
-            f'<div class="gdpa-src-text">{t(task.text)}</div>'
+            f'<div class="gdpa-src-text">{body(task)}</div>'
             "</div></details>"
         )
     head = t("出處 / Sources")
     return f'<div class="gdpa-sources"><div class="gdpa-sources-head">{head}</div>{"".join(blocks)}</div>'
 
 
-def answer_html(notice: Notice, answer: dict[str, Any], choice: str, partial: bool = False) -> str:
-    """An assistant chat message: escaped answer text, a note, then the sources."""
+def answer_html(notice: Notice, answer: dict[str, Any], choice: str, partial: bool = False, key: str = "0") -> str:
+    """An assistant chat message: escaped answer text (its citations linked to their sources), a note,
+    then the sources. `key` tells this message's source anchors from other messages'."""
     a_script = answer.get("script", "zh-Hant")
     text = _convert(answer.get("answer", ""), choice, a_script)
-    parts = [_plain(text) + (" ▌" if partial else "")]
+    citations = answer.get("citations", [])
+    items = [c["item"] for c in citations]
+    linked = set() if partial else set(items)
+    parts = [link_citations(_plain(text), key, linked) + (" ▌" if partial else "")]
     if answer.get("notice") and not partial:
         parts.append(f'<div class="gdpa-note">{_esc(_convert(answer["notice"], choice, a_script))}</div>')
     if not partial:
-        items = [c["item"] for c in answer.get("citations", [])]
-        src = sources_html(notice, items, _view_script(choice, a_script))
+        quotes = {c["item"]: c.get("quote", "") for c in citations}
+        src = sources_html(notice, items, _view_script(choice, a_script), key, quotes)
         if src:
             parts.append(src)
     return "\n\n".join(parts)
@@ -181,9 +267,9 @@ def question_html(question: str) -> str:
 def chat_messages(notice: Notice, turns: list[dict], choice: str) -> list[dict]:
     """Two messages per turn (user, assistant): the like event's index // 2 is the turn."""
     out = []
-    for turn in turns:
+    for i, turn in enumerate(turns):
         out.append({"role": "user", "content": question_html(turn["question"])})
-        out.append({"role": "assistant", "content": answer_html(notice, turn["answer"], choice)})
+        out.append({"role": "assistant", "content": answer_html(notice, turn["answer"], choice, key=str(i))})
     return out
 
 
@@ -511,6 +597,6 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
 def mount_kwargs() -> dict:
     """Page settings for gr.mount_gradio_app: no server-side rendering, no monitoring, no MCP, no error details."""
     return {"footer_links": ["api"], "show_error": False, "ssr_mode": False, "enable_monitoring": False,
-            "mcp_server": False, "theme": THEME, "css": CSS}
+            "mcp_server": False, "theme": THEME, "css": CSS, "js": CITATION_JS}
 
 
