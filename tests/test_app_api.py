@@ -153,8 +153,8 @@ def test_citations_link_to_sources_with_the_quote_highlighted():
     answer = {"answer": "見〔第一項〕,[Task 1],〔第九項〕<a class=\"gdpa-cite\">x</a>", "script": "zh-Hant",
               "citations": [{"item": 1, "title": task.title, "section": "s", "quote": quote}]}
     out = ui.answer_html(NOTICE, answer, "follow", key="4")
-    assert '<a class="gdpa-cite" href="#gdpa-src-4-1" data-src="gdpa-src-4-1">〔第一項〕</a>' in out
-    assert 'data-src="gdpa-src-4-1">\\[Task 1\\]</a>' in out
+    assert '<a class="gdpa-cite" href="#gdpa-src-4-1">〔第一項〕</a>' in out
+    assert '<a class="gdpa-cite" href="#gdpa-src-4-1">\\[Task 1\\]</a>' in out
     assert "〔第九項〕&lt;a" in out  # not cited: no link; the answer's own tag stays text
     assert out.count("<a ") == 2
     assert '<details class="gdpa-src" id="gdpa-src-4-1"' in out

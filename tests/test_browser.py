@@ -278,6 +278,7 @@ def test_citation_click_opens_and_scrolls_to_the_highlighted_sentence(server, pa
         assert mark.count() == 1 and "港澳居民居住證" in mark.text_content()  # hidden while closed
         quote = mark.text_content()
         assert quote in NOTICE.task(1).text and quote != NOTICE.task(1).text  # a sentence, inside the full text
+        assert link.get_attribute("href") == "#" + src.get_attribute("id")
         link.click()
         page.wait_for_function("document.querySelector('#chat details.gdpa-src').open")
         page.wait_for_function("""() => { const m = document.querySelector('#chat mark.gdpa-quote');
@@ -287,4 +288,38 @@ def test_citation_click_opens_and_scrolls_to_the_highlighted_sentence(server, pa
         for unit in NOTICE.task(1).leads + NOTICE.task(1).co:
             assert unit in body
         page.screenshot(path=str(OUTPUT / "browser-6-citation-click.png"))
+        assert not page.dialogs and not page.outside
+
+
+def test_suggestion_click_asks_the_follow_up(server, page):
+    with _screenshot_on_failure(page, "suggestions", server):
+        page.goto(server.url)
+        page.wait_for_selector("#question textarea")
+        _ask(page, "第七項由哪些單位牽頭？", 0)
+        page.wait_for_selector("#suggest-0", state="visible")
+        shown = [page.locator(f"#suggest-{i}").inner_text() for i in range(3) if page.locator(f"#suggest-{i}").is_visible()]
+        assert shown == ["第七項屬於哪一部分？", "第七項的內容是什麼？", "省委網信辦牽頭哪些工作？"], shown
+        page.screenshot(path=str(OUTPUT / "browser-7-suggestions.png"), full_page=True)
+        page.click("#suggest-0")
+        page.wait_for_function("""() => { const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+            return bots.length === 2 && !bots[1].innerText.includes('Looking it up'); }""")
+        users = page.locator('#chat [data-testid="user"]').all_inner_texts()
+        assert users[-1].strip() == "第七項屬於哪一部分？"
+        last = _bot_texts(page)[-1]
+        task = NOTICE.task(7)
+        assert task.section.title in last and "〔第七項〕" in last
+        assert page.locator("#chat details.gdpa-src").last.get_attribute("id") == "gdpa-src-1-7"
+        # the unit suggestion lists exactly what the table says that unit leads
+        page.wait_for_selector("#suggest-0", state="visible")
+        unit_btn = [i for i in range(3) if page.locator(f"#suggest-{i}").is_visible()
+                    and "牽頭哪些工作" in page.locator(f"#suggest-{i}").inner_text()]
+        assert unit_btn
+        unit = page.locator(f"#suggest-{unit_btn[0]}").inner_text().replace("牽頭哪些工作？", "")
+        page.click(f"#suggest-{unit_btn[0]}")
+        page.wait_for_function("""() => { const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+            return bots.length === 3 && !bots[2].innerText.includes('Looking it up'); }""")
+        cited = page.locator("#chat details.gdpa-src").evaluate_all("els => els.map(e => e.id)")
+        expected = sorted(int(n) for n, v in TABLE.items() if unit in v["leads"])
+        assert sorted(int(c.split("-")[-1]) for c in cited if c.startswith("gdpa-src-2-")) == expected
+        page.screenshot(path=str(OUTPUT / "browser-8-suggestion-answered.png"), full_page=True)
         assert not page.dialogs and not page.outside

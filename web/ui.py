@@ -41,6 +41,7 @@ from corpus.script import render, to_simplified, to_traditional
 
 from . import exports as matrix_exports
 from .gate import ModelGate, gated_answer, gated_stream
+from .suggest import MAX_SUGGESTIONS, suggest
 
 log = logging.getLogger("gdpa.ui")
 
@@ -87,6 +88,9 @@ CSS = """
 CSS += """
 a.gdpa-cite { color: var(--link-text-color, #2563eb); text-decoration: underline; cursor: pointer; }
 mark.gdpa-quote { background: #fde68a; color: inherit; padding: 0 0.1em; }
+.gdpa-suggestions { gap: 0.4em !important; flex-wrap: wrap !important; }
+.gdpa-suggestions button.gdpa-suggest { flex: 0 1 auto !important; min-width: 0 !important; width: auto !important;
+  white-space: normal; text-align: left; border-radius: 1em; }
 details.gdpa-src.gdpa-flash { outline: 2px solid #f59e0b; outline-offset: 2px; transition: outline-color 1.5s; }
 """
 
@@ -99,9 +103,8 @@ CITATION_JS = """
     if (!a) return;
     e.preventDefault();
     e.stopPropagation();
-    const id = a.getAttribute('data-src');
-    const src = Array.from(document.querySelectorAll('details.gdpa-src')).find(d => d.getAttribute('data-src') === id);
-    if (!src) return;
+    const src = document.getElementById((a.getAttribute('href') || '').slice(1));  // the chat keeps ids, not data-*
+    if (!src || !src.matches('details.gdpa-src')) return;
     src.open = true;
     const target = src.querySelector('mark.gdpa-quote') || src;
     target.scrollIntoView({block: 'center'});
@@ -196,8 +199,7 @@ def link_citations(escaped: str, key: str, items: set[int]) -> str:
         n = from_chinese(m.group(1)) if m.group(1) else int(m.group(2))
         if n not in items:
             return m.group(0)
-        return (f'<a class="gdpa-cite" href="#{source_id(key, n)}" data-src="{source_id(key, n)}">'
-                f"{m.group(0)}</a>")
+        return f'<a class="gdpa-cite" href="#{source_id(key, n)}">{m.group(0)}</a>'
 
     return _CITE.sub(repl, escaped)
 
@@ -227,7 +229,7 @@ def sources_html(notice: Notice, items: list[int], script: str, key: str = "0",
         if task.open_ended and task.co:
             co += "等有關單位"
         blocks.append(
-            f'<details class="gdpa-src" id="{source_id(key, n)}" data-src="{source_id(key, n)}">'
+            f'<details class="gdpa-src" id="{source_id(key, n)}">'
             f"<summary>{t(_task_label(task))}{t(task.title)}</summary>"
             '<div class="gdpa-src-body">'
             f"<p><b>{t('所屬部分')}</b>:{t(task.section.numeral + '、' + task.section.title)}</p>"
@@ -450,7 +452,8 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
         """Answer one question about the notice. `history`: earlier [question, answer] pairs, oldest first
         (optional). Returns the answer, its citations [{item, title, section, quote}] and whether it was refused."""
         try:
-            return gated_answer(assistant, gate, question, _clean_history(history, cfg.max_question_chars)).to_json()
+            return _with_suggestions(gated_answer(assistant, gate, question,
+                                                  _clean_history(history, cfg.max_question_chars)).to_json())
         except Exception:
             log.exception("/ask failed")
             return _apology().to_json()
@@ -464,7 +467,7 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
         # Clear is off while an answer is written: cancelling a thread that is inside the model would wait
         # for its next token (tens of seconds before the first one), and the answer would then bring back the
         # cleared conversation. The question box stays usable: a question sent meanwhile runs next.
-        yield shown + [user_msg, waiting], turns, "", gr.skip(), gr.update(interactive=False)
+        yield shown + [user_msg, waiting], turns, "", gr.skip(), gr.update(interactive=False), *_suggestion_buttons([])
         final = None
         try:
             for part in gated_stream(assistant, gate, question, _clean_history(_history(turns), cfg.max_question_chars)):
@@ -472,14 +475,26 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
                     final = part
                     break
                 msg = {"role": "assistant", "content": answer_html(notice, part.to_json(), choice, partial=True)}
-                yield shown + [user_msg, msg], turns, gr.skip(), gr.skip(), gr.skip()
+                yield shown + [user_msg, msg], turns, gr.skip(), gr.skip(), gr.skip(), *[gr.skip()] * MAX_SUGGESTIONS
         except Exception:
             log.exception("chat answer failed")
             final = None
         if final is None:
             final = _apology()
-        turns = turns + [{"question": question, "answer": final.to_json()}]
-        yield chat_messages(notice, turns, choice), turns, gr.skip(), _export(turns, choice), gr.update(interactive=True)
+        turns = turns + [{"question": question, "answer": _with_suggestions(final.to_json())}]
+        yield (chat_messages(notice, turns, choice), turns, gr.skip(), _export(turns, choice), gr.update(interactive=True),
+               *_suggestion_buttons(turns[-1]["answer"]["suggestions"]))
+
+    def _with_suggestions(answer: dict) -> dict:
+        try:
+            answer["suggestions"] = answer.get("suggestions") or suggest(notice, answer)
+        except Exception:
+            log.exception("suggestions failed")
+        return answer
+
+    def _suggestion_buttons(texts: list[str]) -> list:
+        return [gr.update(value=texts[i], visible=True) if i < len(texts) else gr.update(visible=False)
+                for i in range(MAX_SUGGESTIONS)]
 
     def _export(turns: list[dict], choice: str) -> Any:
         if not turns:
@@ -498,7 +513,7 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
             return gr.skip(), gr.skip(), gr.skip()
 
     def clear() -> tuple:
-        return [], [], "", gr.update(value=None, interactive=False)
+        return [], [], "", gr.update(value=None, interactive=False), *_suggestion_buttons([])
 
     def on_like(turns: list[dict], data: gr.LikeData) -> None:
         try:
@@ -557,6 +572,9 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
                                           show_label=False, scale=8, elem_id="question", lines=1, max_lines=6,
                                           submit_btn=False)
                     send = gr.Button("送出 / Ask", variant="primary", scale=1, elem_id="send")
+                with gr.Row(elem_id="suggestions", elem_classes="gdpa-suggestions"):
+                    suggestion_btns = [gr.Button(visible=False, size="sm", elem_id=f"suggest-{i}", elem_classes="gdpa-suggest")
+                                       for i in range(MAX_SUGGESTIONS)]
                 with gr.Row():
                     clear_btn = gr.Button("清除對話 / Clear", elem_id="clear", size="sm")
                     download = gr.DownloadButton("下載對話 (Markdown) / Export", interactive=False, elem_id="export",
@@ -578,13 +596,16 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
                                                elem_id="unit-report", size="sm")
                 table = gr.HTML(browse_html(notice, ALL_UNITS, "follow"), elem_id="browse")
 
-        chat_args = {"fn": respond, "inputs": [question, turns, script], "outputs": [chatbot, turns, question, download, clear_btn],
+        chat_args = {"fn": respond, "inputs": [question, turns, script],
+                     "outputs": [chatbot, turns, question, download, clear_btn, *suggestion_btns],
                      "concurrency_limit": limit, "concurrency_id": "assistant", "show_progress": "minimal", **private}
         # One event for both triggers. "always_last": a question sent while an answer is being written is
         # sent when that answer is done, so it starts from the conversation that includes it.
         gr.on([question.submit, send.click], trigger_mode="always_last", **chat_args)
+        for btn in suggestion_btns:  # a suggestion is asked as the next question of this conversation
+            btn.click(**{**chat_args, "inputs": [btn, turns, script]}, trigger_mode="always_last")
         for trigger in (clear_btn.click, chatbot.clear):  # the button, and the chat's own trash icon
-            trigger(clear, None, [chatbot, turns, question, download], queue=False, **private)
+            trigger(clear, None, [chatbot, turns, question, download, *suggestion_btns], queue=False, **private)
         chatbot.like(on_like, [turns], None, queue=False, **private)
         script.change(rerender, [turns, script, unit], [chatbot, download, table], queue=False, **private)
         unit.change(filter_units, [unit, script], [table, report], queue=False, **private)
