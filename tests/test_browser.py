@@ -156,7 +156,7 @@ def _chat_journey(server: AppServer, page) -> None:
 
     # 7. browse: everything a unit leads or shares
     unit = "省教育廳"
-    page.get_by_role("tab", name="瀏覽任務 / Browse tasks").click()
+    page.get_by_role("tab", name="Browse tasks").click()  # the page in English: the browser's locale
     page.wait_for_selector("#browse table")
     assert page.locator("#browse tbody tr").count() == len(NOTICE.tasks)
     page.click("#unit-filter input")
@@ -169,7 +169,7 @@ def _chat_journey(server: AppServer, page) -> None:
     page.screenshot(path=str(OUTPUT / "browser-4-browse-by-unit.png"), full_page=True)
 
     # 8. clear
-    page.get_by_role("tab", name="問答 / Ask").click()
+    page.get_by_role("tab", name="Ask", exact=True).click()
     page.click("#clear")
     page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
 
@@ -323,3 +323,72 @@ def test_suggestion_click_asks_the_follow_up(server, page):
         assert sorted(int(c.split("-")[-1]) for c in cited if c.startswith("gdpa-src-2-")) == expected
         page.screenshot(path=str(OUTPUT / "browser-8-suggestion-answered.png"), full_page=True)
         assert not page.dialogs and not page.outside
+
+
+def _phone(browser, locale: str = "zh-TW"):
+    return browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                               has_touch=True, locale=locale, accept_downloads=True)
+
+
+def _no_horizontal_scroll(page) -> None:
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1] == 390, widths
+
+
+def test_phone_layout(server, browser):
+    context = _phone(browser)
+    page = context.new_page()
+    try:
+        with _screenshot_on_failure(page, "phone", server):
+            page.goto(server.url)
+            page.wait_for_selector("#question textarea")
+            _no_horizontal_scroll(page)
+            # the question box and the send button are in the first screen, above the examples
+            assert _in_view(page, "#question textarea") and _in_view(page, "#send")
+            examples_top = page.evaluate("document.querySelector('#send').getBoundingClientRect().bottom")
+            assert examples_top < page.get_by_text("範例問題").bounding_box()["y"]
+            page.screenshot(path=str(OUTPUT / "phone-1-start.png"))
+            _ask(page, "港澳居民居住證在大灣區有什麼便利？", 0)
+            page.locator("#chat a.gdpa-cite").last.click()
+            page.wait_for_function("document.querySelector('#chat details.gdpa-src').open")
+            _no_horizontal_scroll(page)
+            box = page.locator("#chat .gdpa-src-text").last.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+            page.screenshot(path=str(OUTPUT / "phone-2-answer-source.png"))
+            page.get_by_role("tab", name="瀏覽任務").click()
+            page.wait_for_selector("#browse table")
+            _no_horizontal_scroll(page)
+            for sel in ("#browse tbody tr", "#matrix-csv", "#matrix-xlsx"):
+                box = page.locator(sel).first.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (sel, box)
+            assert page.locator("#browse .gdpa-cell-label").first.is_visible()  # stacked rows say which column
+            page.screenshot(path=str(OUTPUT / "phone-3-browse.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("locale, ask, browse, send, export", [
+    ("zh-TW", "問答", "瀏覽任務", "送出", "責任矩陣 CSV"),
+    ("zh-CN", "问答", "浏览任务", "送出", "责任矩阵 CSV"),
+    ("en-US", "Ask", "Browse tasks", "Ask", "Matrix CSV"),
+])
+def test_interface_language_follows_the_viewer(server, browser, locale, ask, browse, send, export):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+    page = context.new_page()
+    try:
+        with _screenshot_on_failure(page, f"i18n-{locale}", server):
+            page.goto(server.url)
+            page.wait_for_selector("#question textarea")
+            tabs = page.get_by_role("tab").all_inner_texts()
+            assert [t.strip() for t in tabs][:2] == [ask, browse], tabs
+            assert page.locator("#send").inner_text().strip() == send
+            other = {"zh-TW": "Browse tasks", "zh-CN": "瀏覽任務", "en-US": "浏览任务"}[locale]
+            assert other not in page.locator("body").inner_text()  # one language, not two at once
+            # answers keep the asker's script whatever the interface language
+            _ask(page, "第七项由哪些单位牵头？", 0)
+            assert "牵头" in _bot_texts(page)[-1]
+            page.get_by_role("tab", name=browse).click()
+            assert page.locator("#matrix-csv").inner_text().strip() == export
+            page.screenshot(path=str(OUTPUT / f"i18n-{locale}.png"))
+    finally:
+        context.close()

@@ -51,17 +51,45 @@ ALL_UNITS = "全部單位 / All units"
 SCRIPT_CHOICES = [("繁體", "zh-Hant"), ("简体", "zh-Hans"), ("跟隨提問 / Follow question", "follow")]
 SHOWN_QUESTION_CHARS = 600  # the chat shows at most this much of a (possibly huge) pasted question
 
+# Interface labels per viewer language (the browser's, or the one picked in Settings): gr.I18n translates
+# them in the page. Answers are not labels: they follow the asker's script (and the output-script choice).
+_LABELS_HANT = {
+    "intro": "只依據《數字廣東建設2024年工作要點》作答,每個答案附出處。",
+    "mode_llm": "模式:本地模型生成,附原文出處", "mode_none": "模式:原文摘錄(未使用模型)",
+    "script": "輸出文字", "tab_ask": "問答", "tab_browse": "瀏覽任務", "chat": "對話",
+    "placeholder": "請提問關於《數字廣東建設2024年工作要點》的問題。", "question": "輸入問題,按 Enter 送出",
+    "send": "送出", "clear": "清除對話", "export": "下載對話 (Markdown)", "examples": "範例問題",
+    "civil": "公務員", "public": "市民", "unit_filter": "按單位篩選", "matrix_csv": "責任矩陣 CSV",
+    "matrix_xlsx": "責任矩陣 XLSX", "unit_report": "單位報告 (Markdown)",
+    "evaluators": "**評估人員** — 在項目資料夾的命令列中執行問題集和延遲基準測試:",
+}
+LABELS = {
+    "zh-TW": _LABELS_HANT,
+    "zh-HK": _LABELS_HANT,
+    "zh": _LABELS_HANT,
+    "zh-CN": {k: to_simplified(v) for k, v in _LABELS_HANT.items()},
+    "en": {
+        "intro": "Answers come only from the notice 《數字廣東建設2024年工作要點》, each with its sources.",
+        "mode_llm": "Mode: local model, with sources", "mode_none": "Mode: quotes from the notice (no model)",
+        "script": "Output script", "tab_ask": "Ask", "tab_browse": "Browse tasks", "chat": "Conversation",
+        "placeholder": "Ask about the 2024 Digital Guangdong work points.", "question": "Type a question and press Enter",
+        "send": "Ask", "clear": "Clear", "export": "Export (Markdown)", "examples": "Example questions",
+        "civil": "Civil servants", "public": "The public", "unit_filter": "Filter by unit", "matrix_csv": "Matrix CSV",
+        "matrix_xlsx": "Matrix XLSX", "unit_report": "Unit report (Markdown)",
+        "evaluators": "**Evaluators** — run the question set and the latency benchmark from a shell in the project folder:",
+    },
+}
+I18N = gr.I18n(**LABELS)
+
 EXAMPLES = {
-    "公務員 / Civil servants": ["第七項由哪些單位牽頭？", "省教育廳牽頭哪些工作？"],
-    "市民 / The public": [
+    "civil": ["第七項由哪些單位牽頭？", "省教育廳牽頭哪些工作？"],
+    "public": [
         "港澳居民居住證在大灣區有什麼便利？",
         "港澳居民居住证在大湾区有什么便利？",
         "What does Guangdong plan for Hong Kong and Macao vehicles?",
     ],
 }
-EVALUATOR_NOTE = """\
-**評估人員 / Evaluators** — run the question set and the latency benchmark from a shell in the project folder:
-
+EVALUATOR_COMMANDS = """\
 ```
 .venv/bin/python -m eval run eval/data/notice_qa.jsonl --out results.jsonl --report report.md
 .venv/bin/python -m eval bench
@@ -91,6 +119,25 @@ mark.gdpa-quote { background: #fde68a; color: inherit; padding: 0 0.1em; }
 .gdpa-suggestions { gap: 0.4em !important; flex-wrap: wrap !important; }
 .gdpa-suggestions button.gdpa-suggest { flex: 0 1 auto !important; min-width: 0 !important; width: auto !important;
   white-space: normal; text-align: left; border-radius: 1em; }
+.gdpa-intro { gap: 0.2em 1em !important; flex-wrap: wrap !important; }
+.gdpa-intro > * { flex: 1 1 20em !important; min-width: 0 !important; }
+#mode { opacity: 0.75; }
+.gdpa-browse .gdpa-cell-label { display: none; }
+@media (max-width: 640px) {
+  /* a phone: the question box and the send button in the first screen, nothing wider than the screen */
+  #title h2 { font-size: 1.1em; margin: 0; }
+  .gdpa-intro { font-size: 0.85em; }
+  #chat { height: 42vh !important; min-height: 15em; }
+  #script-choice .wrap { gap: 0.3em !important; }
+  #script-choice label { padding: 0.2em 0.5em !important; }
+  .gdpa-browse table, .gdpa-browse tbody, .gdpa-browse tr, .gdpa-browse td { display: block; width: auto !important; }
+  .gdpa-browse thead, .gdpa-browse colgroup { display: none; }
+  .gdpa-browse tr { border: 1px solid var(--border-color-primary); margin: 0.4em 0; padding: 0.2em 0; }
+  .gdpa-browse td { border: none !important; padding: 0.15em 0.5em; }
+  .gdpa-browse .gdpa-cell-label { display: inline; font-weight: 600; opacity: 0.75; }
+  .gdpa-src-body { padding-left: 0.3em; }
+  .gdpa-src-text { overflow-wrap: anywhere; }
+}
 details.gdpa-src.gdpa-flash { outline: 2px solid #f59e0b; outline-offset: 2px; transition: outline-color 1.5s; }
 """
 
@@ -310,6 +357,9 @@ def browse_html(notice: Notice, unit: str | None, choice: str) -> str:
             return "—"
         return "、".join(f"<mark>{t(u)}</mark>" if u == unit else t(u) for u in names)
 
+    def label(s: str) -> str:  # a cell's column name, shown only where the table is stacked (a phone)
+        return f'<span class="gdpa-cell-label">{t(s)}:</span>'
+
     selected = unit if unit and unit != ALL_UNITS and unit in notice.units else None
     out = ['<div class="gdpa-browse">']
     if selected:
@@ -330,11 +380,11 @@ def browse_html(notice: Notice, unit: str | None, choice: str) -> str:
         for x in tasks:
             role = ""
             if selected:
-                role = f"<td>{t('牽頭' if selected in x.leads else '配合')}</td>"
+                role = f"<td>{label('角色')}{t('牽頭' if selected in x.leads else '配合')}</td>"
             out.append(
                 f"<tr><td>{t(_task_label(x))}</td>"
                 f"<td><details><summary>{t(x.title)}</summary>{t(x.text)}</details></td>"
-                f"<td>{units(x.leads)}</td><td>{units(x.co)}</td>{role}</tr>"
+                f"<td>{label('牽頭單位')}{units(x.leads)}</td><td>{label('配合單位')}{units(x.co)}</td>{role}</tr>"
             )
         out.append("</tbody></table>")
     out.append("</div>")
@@ -550,49 +600,51 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
             log.exception("matrix export failed")
             return gr.skip(), gr.skip(), gr.skip()
 
-    mode = "本地模型生成,附原文出處" if assistant.llm is not None else "原文摘錄模式(未使用模型)"
+    mode = "mode_llm" if assistant.llm is not None else "mode_none"
     private = {"api_visibility": "private"}
     with gr.Blocks(title=TITLE, delete_cache=(3600, 3600)) as demo:
-        gr.Markdown(f"## {_plain(TITLE)}\n"
-                    f"只依據《數字廣東建設2024年工作要點》作答,每個答案附出處。Answers come only from the notice, "
-                    f"with sources. 目前模式 / mode: {_plain(mode)}")
-        script = gr.Radio(SCRIPT_CHOICES, value="follow", label="輸出文字 / Output script", elem_id="script-choice")
+        gr.Markdown(f"## {_plain(TITLE)}", elem_id="title")
+        with gr.Row(elem_classes="gdpa-intro"):
+            gr.Markdown(I18N("intro"), elem_id="intro")
+            gr.Markdown(I18N(mode), elem_id="mode")
+        script = gr.Radio(SCRIPT_CHOICES, value="follow", label=I18N("script"), elem_id="script-choice")
         turns = gr.State([])
         with gr.Tabs():
-            with gr.Tab("問答 / Ask", id="ask"):
+            with gr.Tab(I18N("tab_ask"), id="ask"):
                 chatbot = gr.Chatbot(
-                    label="對話 / Conversation", elem_id="chat", height=520, sanitize_html=True,
+                    label=I18N("chat"), elem_id="chat", height=520, sanitize_html=True,
                     render_markdown=True, allow_tags=False, latex_delimiters=[],
                     buttons=[],  # no copy button: it would copy the sources' HTML; the export is the clean copy
                     feedback_options=("Like", "Dislike"),
-                    placeholder="請提問關於《數字廣東建設2024年工作要點》的問題。Ask about the 2024 Digital Guangdong work points.",
+                    placeholder=I18N("placeholder"),
                 )
                 with gr.Row():
-                    question = gr.Textbox(placeholder="輸入問題,按 Enter 送出 / Type a question and press Enter",
+                    question = gr.Textbox(placeholder=I18N("question"),
                                           show_label=False, scale=8, elem_id="question", lines=1, max_lines=6,
                                           submit_btn=False)
-                    send = gr.Button("送出 / Ask", variant="primary", scale=1, elem_id="send")
+                    send = gr.Button(I18N("send"), variant="primary", scale=1, elem_id="send")
                 with gr.Row(elem_id="suggestions", elem_classes="gdpa-suggestions"):
                     suggestion_btns = [gr.Button(visible=False, size="sm", elem_id=f"suggest-{i}", elem_classes="gdpa-suggest")
                                        for i in range(MAX_SUGGESTIONS)]
                 with gr.Row():
-                    clear_btn = gr.Button("清除對話 / Clear", elem_id="clear", size="sm")
-                    download = gr.DownloadButton("下載對話 (Markdown) / Export", interactive=False, elem_id="export",
+                    clear_btn = gr.Button(I18N("clear"), elem_id="clear", size="sm")
+                    download = gr.DownloadButton(I18N("export"), interactive=False, elem_id="export",
                                                  size="sm")
-                with gr.Accordion("範例問題 / Example questions", open=True):
+                with gr.Accordion(I18N("examples"), open=True):
                     for group, qs in EXAMPLES.items():
-                        gr.Examples(examples=[[q] for q in qs], inputs=[question], label=group, **private)
-                    gr.Markdown(EVALUATOR_NOTE)
-            with gr.Tab("瀏覽任務 / Browse tasks", id="browse"):
-                unit = gr.Dropdown([ALL_UNITS, *notice.units], value=ALL_UNITS, label="按單位篩選 / Filter by unit",
+                        gr.Examples(examples=[[q] for q in qs], inputs=[question], label=I18N(group), **private)
+                    gr.Markdown(I18N("evaluators"))
+                    gr.Markdown(EVALUATOR_COMMANDS)
+            with gr.Tab(I18N("tab_browse"), id="browse"):
+                unit = gr.Dropdown([ALL_UNITS, *notice.units], value=ALL_UNITS, label=I18N("unit_filter"),
                                    elem_id="unit-filter", filterable=True)
                 csv_file, xlsx_file = matrix_files(notice, exports, "zh-Hant")
                 with gr.Row(elem_classes="gdpa-downloads"):
-                    matrix_csv = gr.DownloadButton("責任矩陣 CSV / Matrix CSV", value=csv_file, elem_id="matrix-csv",
+                    matrix_csv = gr.DownloadButton(I18N("matrix_csv"), value=csv_file, elem_id="matrix-csv",
                                                    size="sm")
-                    matrix_xlsx = gr.DownloadButton("責任矩陣 XLSX / Matrix XLSX", value=xlsx_file,
+                    matrix_xlsx = gr.DownloadButton(I18N("matrix_xlsx"), value=xlsx_file,
                                                     elem_id="matrix-xlsx", size="sm")
-                    report = gr.DownloadButton("單位報告 (Markdown) / Unit report", interactive=False,
+                    report = gr.DownloadButton(I18N("unit_report"), interactive=False,
                                                elem_id="unit-report", size="sm")
                 table = gr.HTML(browse_html(notice, ALL_UNITS, "follow"), elem_id="browse")
 
@@ -618,6 +670,6 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
 def mount_kwargs() -> dict:
     """Page settings for gr.mount_gradio_app: no server-side rendering, no monitoring, no MCP, no error details."""
     return {"footer_links": ["api"], "show_error": False, "ssr_mode": False, "enable_monitoring": False,
-            "mcp_server": False, "theme": THEME, "css": CSS, "js": CITATION_JS}
+            "mcp_server": False, "theme": THEME, "css": CSS, "js": CITATION_JS, "i18n": I18N}
 
 
