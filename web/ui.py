@@ -53,32 +53,33 @@ SHOWN_QUESTION_CHARS = 600  # the chat shows at most this much of a (possibly hu
 
 # Interface labels per viewer language (the browser's, or the one picked in Settings): gr.I18n translates
 # them in the page. Answers are not labels: they follow the asker's script (and the output-script choice).
-_LABELS_HANT = {
-    "intro": "只依據《數字廣東建設2024年工作要點》作答,每個答案附出處。",
-    "mode_llm": "模式:本地模型生成,附原文出處", "mode_none": "模式:原文摘錄(未使用模型)",
-    "script": "輸出文字", "tab_ask": "問答", "tab_browse": "瀏覽任務", "chat": "對話",
-    "placeholder": "請提問關於《數字廣東建設2024年工作要點》的問題。", "question": "輸入問題,按 Enter 送出",
-    "send": "送出", "clear": "清除對話", "export": "下載對話 (Markdown)", "examples": "範例問題",
-    "civil": "公務員", "public": "市民", "unit_filter": "按單位篩選", "matrix_csv": "責任矩陣 CSV",
-    "matrix_xlsx": "責任矩陣 XLSX", "unit_report": "單位報告 (Markdown)",
-    "evaluators": "**評估人員** — 在項目資料夾的命令列中執行問題集和延遲基準測試:",
+_LABELS: dict[str, tuple[str, str]] = {  # key: (Traditional, English); Simplified is converted
+    "intro": ("只依據《數字廣東建設2024年工作要點》作答,每個答案附出處。",
+              "Answers come only from the notice 《數字廣東建設2024年工作要點》, each with its sources."),
+    "mode_llm": ("模式:本地模型生成,附原文出處", "Mode: local model, with sources"),
+    "mode_none": ("模式:原文摘錄(未使用模型)", "Mode: quotes from the notice (no model)"),
+    "script": ("輸出文字", "Output script"),
+    "tab_ask": ("問答", "Ask"),
+    "tab_browse": ("瀏覽任務", "Browse tasks"),
+    "chat": ("對話", "Conversation"),
+    "placeholder": ("請提問關於《數字廣東建設2024年工作要點》的問題。", "Ask about the 2024 Digital Guangdong work points."),
+    "question": ("輸入問題,按 Enter 送出", "Type a question and press Enter"),
+    "send": ("送出", "Ask"),
+    "clear": ("清除對話", "Clear"),
+    "export": ("下載對話 (Markdown)", "Export (Markdown)"),
+    "examples": ("範例問題", "Example questions"),
+    "civil": ("公務員", "Civil servants"),
+    "public": ("市民", "The public"),
+    "unit_filter": ("按單位篩選", "Filter by unit"),
+    "matrix_csv": ("責任矩陣 CSV", "Matrix CSV"),
+    "matrix_xlsx": ("責任矩陣 XLSX", "Matrix XLSX"),
+    "unit_report": ("單位報告 (Markdown)", "Unit report (Markdown)"),
+    "evaluators": ("**評估人員** — 在項目資料夾的命令列中執行問題集和延遲基準測試:",
+                   "**Evaluators** — run the question set and the latency benchmark from a shell in the project folder:"),
 }
-LABELS = {
-    "zh-TW": _LABELS_HANT,
-    "zh-HK": _LABELS_HANT,
-    "zh": _LABELS_HANT,
-    "zh-CN": {k: to_simplified(v) for k, v in _LABELS_HANT.items()},
-    "en": {
-        "intro": "Answers come only from the notice 《數字廣東建設2024年工作要點》, each with its sources.",
-        "mode_llm": "Mode: local model, with sources", "mode_none": "Mode: quotes from the notice (no model)",
-        "script": "Output script", "tab_ask": "Ask", "tab_browse": "Browse tasks", "chat": "Conversation",
-        "placeholder": "Ask about the 2024 Digital Guangdong work points.", "question": "Type a question and press Enter",
-        "send": "Ask", "clear": "Clear", "export": "Export (Markdown)", "examples": "Example questions",
-        "civil": "Civil servants", "public": "The public", "unit_filter": "Filter by unit", "matrix_csv": "Matrix CSV",
-        "matrix_xlsx": "Matrix XLSX", "unit_report": "Unit report (Markdown)",
-        "evaluators": "**Evaluators** — run the question set and the latency benchmark from a shell in the project folder:",
-    },
-}
+_HANT = {k: zh for k, (zh, _) in _LABELS.items()}
+LABELS = {"zh-TW": _HANT, "zh-HK": _HANT, "zh": _HANT, "zh-CN": {k: to_simplified(v) for k, v in _HANT.items()},
+          "en": {k: en for k, (_, en) in _LABELS.items()}}
 I18N = gr.I18n(**LABELS)
 
 EXAMPLES = {
