@@ -147,6 +147,28 @@ def test_answer_text_is_escaped_and_sources_are_complete():
     assert "〔第七项〕" in simplified and "牵头单位" in simplified
 
 
+def test_citations_link_to_sources_with_the_quote_highlighted():
+    task = NOTICE.task(1)
+    quote = "進一步提升外國人永久居留身份證、港澳居民居住證、港澳居民往來內地通行證等證件在大灣區行、消、住、游等方面的便利化應用。"
+    answer = {"answer": "見〔第一項〕,[Task 1],〔第九項〕<a class=\"gdpa-cite\">x</a>", "script": "zh-Hant",
+              "citations": [{"item": 1, "title": task.title, "section": "s", "quote": quote}]}
+    out = ui.answer_html(NOTICE, answer, "follow", key="4")
+    assert '<a class="gdpa-cite" href="#gdpa-src-4-1">〔第一項〕</a>' in out
+    assert '<a class="gdpa-cite" href="#gdpa-src-4-1">\\[Task 1\\]</a>' in out
+    assert "〔第九項〕&lt;a" in out  # not cited: no link; the answer's own tag stays text
+    assert out.count("<a ") == 2
+    assert '<details class="gdpa-src" id="gdpa-src-4-1"' in out
+    assert f'<mark class="gdpa-quote">{quote}</mark>' in out
+    runs = ui.quote_spans(task.text, quote)
+    assert "".join(r for r, _ in runs) == task.text and [r for r, q in runs if q] == [quote]
+    # a quote given as sentences that stand apart: each is marked where it stands
+    two = ui.quote_spans("甲乙丙。丁戊己。庚辛壬。", "甲乙丙。庚辛壬。")
+    assert two == [("甲乙丙。", True), ("丁戊己。", False), ("庚辛壬。", True)]
+    assert ui.quote_spans("甲乙丙。", "") == [("甲乙丙。", False)]
+    partial = ui.answer_html(NOTICE, answer, "follow", partial=True)
+    assert "<a " not in partial  # sources come with the final answer, links with them
+
+
 def test_script_switch_converts_answer_both_ways():
     hant = {"answer": "由省教育廳牽頭。", "script": "zh-Hant", "citations": []}
     hans = {"answer": "由省教育厅牵头。", "script": "zh-Hans", "citations": []}

@@ -7,6 +7,9 @@ Screenshots go to test-output/ (gitignored). The default test runs the app with 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -153,7 +156,7 @@ def _chat_journey(server: AppServer, page) -> None:
 
     # 7. browse: everything a unit leads or shares
     unit = "省教育廳"
-    page.get_by_role("tab", name="瀏覽任務 / Browse tasks").click()
+    page.get_by_role("tab", name="Browse tasks").click()  # the page in English: the browser's locale
     page.wait_for_selector("#browse table")
     assert page.locator("#browse tbody tr").count() == len(NOTICE.tasks)
     page.click("#unit-filter input")
@@ -166,7 +169,7 @@ def _chat_journey(server: AppServer, page) -> None:
     page.screenshot(path=str(OUTPUT / "browser-4-browse-by-unit.png"), full_page=True)
 
     # 8. clear
-    page.get_by_role("tab", name="問答 / Ask").click()
+    page.get_by_role("tab", name="Ask", exact=True).click()
     page.click("#clear")
     page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
 
@@ -205,3 +208,187 @@ def test_answer_streams_with_local_model(page, request, tmp_path_factory):
         cited = page.locator("#chat details.gdpa-src summary").all_inner_texts()
         assert cited
         assert not page.outside, f"requests left the machine: {page.outside[:5]}"
+
+
+TABLE = json.loads((Path(__file__).parent / "data" / "responsibility_table.json").read_text(encoding="utf-8"))
+ZSJ = "省政務服務和數據管理局"  # 政數局
+
+
+def _table_roles(unit: str) -> tuple[int, int]:
+    return sum(unit in v["leads"] for v in TABLE.values()), sum(unit in v["co"] for v in TABLE.values())
+
+
+def test_matrix_downloads_and_unit_report(server, page):
+    from openpyxl import load_workbook
+
+    with _screenshot_on_failure(page, "matrix", server):
+        page.goto(server.url)
+        page.get_by_role("tab", name=re.compile("Browse|瀏覽|浏览")).click()
+        page.wait_for_selector("#browse table")
+        assert _table_roles(ZSJ) == (21, 13)
+
+        with page.expect_download() as d:
+            page.click("#matrix-csv")
+        assert d.value.suggested_filename.endswith(".csv")
+        rows = list(csv.reader(io.StringIO(Path(d.value.path()).read_text(encoding="utf-8-sig"))))
+        col = rows[0].index(ZSJ)
+        assert len(rows) == 56
+        assert (sum(r[col] == "牽頭" for r in rows[1:]), sum(r[col] == "配合" for r in rows[1:])) == _table_roles(ZSJ)
+
+        with page.expect_download() as d:
+            page.click("#matrix-xlsx")
+        assert d.value.suggested_filename.endswith(".xlsx")
+        sheet = load_workbook(io.BytesIO(Path(d.value.path()).read_bytes())).worksheets[0]
+        values = list(sheet.iter_rows(values_only=True))
+        col = list(values[0]).index(ZSJ)
+        assert len(values) == 56
+        assert (sum(r[col] == "牽頭" for r in values[1:]), sum(r[col] == "配合" for r in values[1:])) == _table_roles(ZSJ)
+
+        page.click("#unit-filter input")
+        page.get_by_role("option", name=ZSJ, exact=True).click()
+        page.wait_for_function("!document.querySelector('#unit-report').disabled")
+        with page.expect_download() as d:
+            page.click("#unit-report")
+        md = Path(d.value.path()).read_text(encoding="utf-8")
+        mine = [int(n) for n, v in TABLE.items() if ZSJ in v["leads"] + v["co"]]
+        assert md.count("\n### ") == len(mine) == 34
+        for n in mine:
+            assert NOTICE.task(n).text in md
+        page.screenshot(path=str(OUTPUT / "browser-5-matrix-downloads.png"), full_page=True)
+        assert not page.outside, f"requests left the machine: {page.outside[:5]}"
+
+
+def _in_view(page, selector: str) -> bool:
+    return page.evaluate("""s => { const el = document.querySelector(s); if (!el) return false;
+        const r = el.getBoundingClientRect();
+        return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }""", selector)
+
+
+def test_citation_click_opens_and_scrolls_to_the_highlighted_sentence(server, page):
+    with _screenshot_on_failure(page, "citation", server):
+        page.set_viewport_size({"width": 1280, "height": 700})
+        page.goto(server.url)
+        page.wait_for_selector("#question textarea")
+        _ask(page, "港澳居民居住證在大灣區有什麼便利？", 0)
+        link = page.locator("#chat a.gdpa-cite").last
+        assert link.inner_text() == "〔第一項〕"
+        src = page.locator("#chat details.gdpa-src").last
+        assert src.get_attribute("open") is None  # closed until the citation is clicked
+        mark = src.locator("mark.gdpa-quote")
+        assert mark.count() == 1 and "港澳居民居住證" in mark.text_content()  # hidden while closed
+        quote = mark.text_content()
+        assert quote in NOTICE.task(1).text and quote != NOTICE.task(1).text  # a sentence, inside the full text
+        assert link.get_attribute("href") == "#" + src.get_attribute("id")
+        link.click()
+        page.wait_for_function("document.querySelector('#chat details.gdpa-src').open")
+        page.wait_for_function("""() => { const m = document.querySelector('#chat mark.gdpa-quote');
+            const r = m.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }""")
+        assert mark.is_visible()
+        body = src.locator(".gdpa-src-body").inner_text()
+        for unit in NOTICE.task(1).leads + NOTICE.task(1).co:
+            assert unit in body
+        page.screenshot(path=str(OUTPUT / "browser-6-citation-click.png"))
+        assert not page.dialogs and not page.outside
+
+
+def test_suggestion_click_asks_the_follow_up(server, page):
+    with _screenshot_on_failure(page, "suggestions", server):
+        page.goto(server.url)
+        page.wait_for_selector("#question textarea")
+        _ask(page, "第七項由哪些單位牽頭？", 0)
+        page.wait_for_selector("#suggest-0", state="visible")
+        shown = [page.locator(f"#suggest-{i}").inner_text() for i in range(3) if page.locator(f"#suggest-{i}").is_visible()]
+        assert shown == ["第七項屬於哪一部分？", "第七項的內容是什麼？", "省委網信辦牽頭哪些工作？"], shown
+        page.screenshot(path=str(OUTPUT / "browser-7-suggestions.png"), full_page=True)
+        page.click("#suggest-0")
+        page.wait_for_function("""() => { const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+            return bots.length === 2 && !bots[1].innerText.includes('Looking it up'); }""")
+        users = page.locator('#chat [data-testid="user"]').all_inner_texts()
+        assert users[-1].strip() == "第七項屬於哪一部分？"
+        last = _bot_texts(page)[-1]
+        task = NOTICE.task(7)
+        assert task.section.title in last and "〔第七項〕" in last
+        assert page.locator("#chat details.gdpa-src").last.get_attribute("id") == "gdpa-src-1-7"
+        # the unit suggestion lists exactly what the table says that unit leads
+        page.wait_for_selector("#suggest-0", state="visible")
+        unit_btn = [i for i in range(3) if page.locator(f"#suggest-{i}").is_visible()
+                    and "牽頭哪些工作" in page.locator(f"#suggest-{i}").inner_text()]
+        assert unit_btn
+        unit = page.locator(f"#suggest-{unit_btn[0]}").inner_text().replace("牽頭哪些工作？", "")
+        page.click(f"#suggest-{unit_btn[0]}")
+        page.wait_for_function("""() => { const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+            return bots.length === 3 && !bots[2].innerText.includes('Looking it up'); }""")
+        cited = page.locator("#chat details.gdpa-src").evaluate_all("els => els.map(e => e.id)")
+        expected = sorted(int(n) for n, v in TABLE.items() if unit in v["leads"])
+        assert sorted(int(c.split("-")[-1]) for c in cited if c.startswith("gdpa-src-2-")) == expected
+        page.screenshot(path=str(OUTPUT / "browser-8-suggestion-answered.png"), full_page=True)
+        assert not page.dialogs and not page.outside
+
+
+def _phone(browser, locale: str = "zh-TW"):
+    return browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                               has_touch=True, locale=locale, accept_downloads=True)
+
+
+def _no_horizontal_scroll(page) -> None:
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1] == 390, widths
+
+
+def test_phone_layout(server, browser):
+    context = _phone(browser)
+    page = context.new_page()
+    try:
+        with _screenshot_on_failure(page, "phone", server):
+            page.goto(server.url)
+            page.wait_for_selector("#question textarea")
+            _no_horizontal_scroll(page)
+            # the question box and the send button are in the first screen, above the examples
+            assert _in_view(page, "#question textarea") and _in_view(page, "#send")
+            examples_top = page.evaluate("document.querySelector('#send').getBoundingClientRect().bottom")
+            assert examples_top < page.get_by_text("範例問題").bounding_box()["y"]
+            page.screenshot(path=str(OUTPUT / "phone-1-start.png"))
+            _ask(page, "港澳居民居住證在大灣區有什麼便利？", 0)
+            page.locator("#chat a.gdpa-cite").last.click()
+            page.wait_for_function("document.querySelector('#chat details.gdpa-src').open")
+            _no_horizontal_scroll(page)
+            box = page.locator("#chat .gdpa-src-text").last.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+            page.screenshot(path=str(OUTPUT / "phone-2-answer-source.png"))
+            page.get_by_role("tab", name="瀏覽任務").click()
+            page.wait_for_selector("#browse table")
+            _no_horizontal_scroll(page)
+            for sel in ("#browse tbody tr", "#matrix-csv", "#matrix-xlsx"):
+                box = page.locator(sel).first.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (sel, box)
+            assert page.locator("#browse .gdpa-cell-label").first.is_visible()  # stacked rows say which column
+            page.screenshot(path=str(OUTPUT / "phone-3-browse.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("locale, ask, browse, send, export", [
+    ("zh-TW", "問答", "瀏覽任務", "送出", "責任矩陣 CSV"),
+    ("zh-CN", "问答", "浏览任务", "送出", "责任矩阵 CSV"),
+    ("en-US", "Ask", "Browse tasks", "Ask", "Matrix CSV"),
+])
+def test_interface_language_follows_the_viewer(server, browser, locale, ask, browse, send, export):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+    page = context.new_page()
+    try:
+        with _screenshot_on_failure(page, f"i18n-{locale}", server):
+            page.goto(server.url)
+            page.wait_for_selector("#question textarea")
+            tabs = page.get_by_role("tab").all_inner_texts()
+            assert [t.strip() for t in tabs][:2] == [ask, browse], tabs
+            assert page.locator("#send").inner_text().strip() == send
+            other = {"zh-TW": "Browse tasks", "zh-CN": "瀏覽任務", "en-US": "浏览任务"}[locale]
+            assert other not in page.locator("body").inner_text()  # one language, not two at once
+            # answers keep the asker's script whatever the interface language
+            _ask(page, "第七项由哪些单位牵头？", 0)
+            assert "牵头" in _bot_texts(page)[-1]
+            page.get_by_role("tab", name=browse).click()
+            assert page.locator("#matrix-csv").inner_text().strip() == export
+            page.screenshot(path=str(OUTPUT / f"i18n-{locale}.png"))
+    finally:
+        context.close()

@@ -36,9 +36,12 @@ from assistant.answer import Answer
 from assistant.pipeline import Assistant
 from assistant.validate import clean_history
 from corpus import Notice, Task
+from corpus.numerals import from_chinese
 from corpus.script import render, to_simplified, to_traditional
 
+from . import exports as matrix_exports
 from .gate import ModelGate, gated_answer, gated_stream
+from .suggest import MAX_SUGGESTIONS, suggest
 
 log = logging.getLogger("gdpa.ui")
 
@@ -48,17 +51,46 @@ ALL_UNITS = "全部單位 / All units"
 SCRIPT_CHOICES = [("繁體", "zh-Hant"), ("简体", "zh-Hans"), ("跟隨提問 / Follow question", "follow")]
 SHOWN_QUESTION_CHARS = 600  # the chat shows at most this much of a (possibly huge) pasted question
 
+# Interface labels per viewer language (the browser's, or the one picked in Settings): gr.I18n translates
+# them in the page. Answers are not labels: they follow the asker's script (and the output-script choice).
+_LABELS: dict[str, tuple[str, str]] = {  # key: (Traditional, English); Simplified is converted
+    "intro": ("只依據《數字廣東建設2024年工作要點》作答,每個答案附出處。",
+              "Answers come only from the notice 《數字廣東建設2024年工作要點》, each with its sources."),
+    "mode_llm": ("模式:本地模型生成,附原文出處", "Mode: local model, with sources"),
+    "mode_none": ("模式:原文摘錄(未使用模型)", "Mode: quotes from the notice (no model)"),
+    "script": ("輸出文字", "Output script"),
+    "tab_ask": ("問答", "Ask"),
+    "tab_browse": ("瀏覽任務", "Browse tasks"),
+    "chat": ("對話", "Conversation"),
+    "placeholder": ("請提問關於《數字廣東建設2024年工作要點》的問題。", "Ask about the 2024 Digital Guangdong work points."),
+    "question": ("輸入問題,按 Enter 送出", "Type a question and press Enter"),
+    "send": ("送出", "Ask"),
+    "clear": ("清除對話", "Clear"),
+    "export": ("下載對話 (Markdown)", "Export (Markdown)"),
+    "examples": ("範例問題", "Example questions"),
+    "civil": ("公務員", "Civil servants"),
+    "public": ("市民", "The public"),
+    "unit_filter": ("按單位篩選", "Filter by unit"),
+    "matrix_csv": ("責任矩陣 CSV", "Matrix CSV"),
+    "matrix_xlsx": ("責任矩陣 XLSX", "Matrix XLSX"),
+    "unit_report": ("單位報告 (Markdown)", "Unit report (Markdown)"),
+    "evaluators": ("**評估人員** — 在項目資料夾的命令列中執行問題集和延遲基準測試:",
+                   "**Evaluators** — run the question set and the latency benchmark from a shell in the project folder:"),
+}
+_HANT = {k: zh for k, (zh, _) in _LABELS.items()}
+LABELS = {"zh-TW": _HANT, "zh-HK": _HANT, "zh": _HANT, "zh-CN": {k: to_simplified(v) for k, v in _HANT.items()},
+          "en": {k: en for k, (_, en) in _LABELS.items()}}
+I18N = gr.I18n(**LABELS)
+
 EXAMPLES = {
-    "公務員 / Civil servants": ["第七項由哪些單位牽頭？", "省教育廳牽頭哪些工作？"],
-    "市民 / The public": [
+    "civil": ["第七項由哪些單位牽頭？", "省教育廳牽頭哪些工作？"],
+    "public": [
         "港澳居民居住證在大灣區有什麼便利？",
         "港澳居民居住证在大湾区有什么便利？",
         "What does Guangdong plan for Hong Kong and Macao vehicles?",
     ],
 }
-EVALUATOR_NOTE = """\
-**評估人員 / Evaluators** — run the question set and the latency benchmark from a shell in the project folder:
-
+EVALUATOR_COMMANDS = """\
 ```
 .venv/bin/python -m eval run eval/data/notice_qa.jsonl --out results.jsonl --report report.md
 .venv/bin/python -m eval bench
@@ -80,6 +112,54 @@ CSS = """
 .gdpa-browse th, .gdpa-browse td { border: 1px solid var(--border-color-primary); padding: 0.3em 0.5em; vertical-align: top; text-align: left; }
 .gdpa-browse mark { padding: 0 0.15em; }
 .gdpa-browse summary { cursor: pointer; }
+"""
+
+CSS += """
+a.gdpa-cite { color: var(--link-text-color, #2563eb); text-decoration: underline; cursor: pointer; }
+mark.gdpa-quote { background: #fde68a; color: inherit; padding: 0 0.1em; }
+.gdpa-suggestions { gap: 0.4em !important; flex-wrap: wrap !important; }
+.gdpa-suggestions button.gdpa-suggest { flex: 0 1 auto !important; min-width: 0 !important; width: auto !important;
+  white-space: normal; text-align: left; border-radius: 1em; }
+.gdpa-intro { gap: 0.2em 1em !important; flex-wrap: wrap !important; }
+.gdpa-intro > * { flex: 1 1 20em !important; min-width: 0 !important; }
+#mode { opacity: 0.75; }
+.gdpa-browse .gdpa-cell-label { display: none; }
+@media (max-width: 640px) {
+  /* a phone: the question box and the send button in the first screen, nothing wider than the screen */
+  #title h2 { font-size: 1.1em; margin: 0; }
+  .gdpa-intro { font-size: 0.85em; }
+  #chat { height: 42vh !important; min-height: 15em; }
+  #script-choice .wrap { gap: 0.3em !important; }
+  #script-choice label { padding: 0.2em 0.5em !important; }
+  .gdpa-browse table, .gdpa-browse tbody, .gdpa-browse tr, .gdpa-browse td { display: block; width: auto !important; }
+  .gdpa-browse thead, .gdpa-browse colgroup { display: none; }
+  .gdpa-browse tr { border: 1px solid var(--border-color-primary); margin: 0.4em 0; padding: 0.2em 0; }
+  .gdpa-browse td { border: none !important; padding: 0.15em 0.5em; }
+  .gdpa-browse .gdpa-cell-label { display: inline; font-weight: 600; opacity: 0.75; }
+  .gdpa-src-body { padding-left: 0.3em; }
+  .gdpa-src-text { overflow-wrap: anywhere; }
+}
+details.gdpa-src.gdpa-flash { outline: 2px solid #f59e0b; outline-offset: 2px; transition: outline-color 1.5s; }
+"""
+
+# A citation click opens that source and scrolls to its highlighted sentence. One listener on the document
+# (the chat's HTML is sanitised, so no handler can live in it); it runs before the chat's own link handling.
+CITATION_JS = """
+() => {
+  document.addEventListener('click', (e) => {
+    const a = e.target.closest && e.target.closest('a.gdpa-cite');
+    if (!a) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const src = document.getElementById((a.getAttribute('href') || '').slice(1));  // the chat keeps ids, not data-*
+    if (!src || !src.matches('details.gdpa-src')) return;
+    src.open = true;
+    const target = src.querySelector('mark.gdpa-quote') || src;
+    target.scrollIntoView({block: 'center'});
+    src.classList.add('gdpa-flash');
+    setTimeout(() => src.classList.remove('gdpa-flash'), 1600);
+  }, true);
+}
 """
 
 # System fonts only: the page must not reach for a web font host on an offline machine.
@@ -126,13 +206,66 @@ def _task_label(task: Task) -> str:
     return f"〔第{task.numeral}項〕"
 
 
-def sources_html(notice: Notice, items: list[int], script: str) -> str:
-    """One expandable block per cited task; single-line HTML (a blank line would end the Markdown HTML block)."""
+_SENTENCE = re.compile(r"[^。；;]+[。；;]?")
+
+
+def quote_spans(text: str, quote: str) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, is_quoted) runs: the quote where it stands in the text, else each of its
+    sentences that does. The pieces join back to `text`."""
+    marks = [False] * len(text)
+    quote = quote.strip()
+    pieces = [quote] if quote and quote in text else [p.strip() for p in _SENTENCE.findall(quote)]
+    for piece in pieces:
+        if len(piece) < 2:
+            continue
+        at = text.find(piece)
+        while at >= 0:
+            marks[at:at + len(piece)] = [True] * len(piece)
+            at = text.find(piece, at + len(piece))
+    runs: list[tuple[str, bool]] = []
+    for ch, mark in zip(text, marks, strict=True):
+        if runs and runs[-1][1] == mark:
+            runs[-1] = (runs[-1][0] + ch, mark)
+        else:
+            runs.append((ch, mark))
+    return runs
+
+
+def source_id(key: str, item: int) -> str:
+    """The anchor of a cited task's source block in one chat message."""
+    return f"gdpa-src-{key}-{item}"
+
+
+_CITE = re.compile(r"〔第([零〇一二兩两三四五六七八九十]{1,4})[項项]〕|\\\[Task (\d{1,2})\\\]")
+
+
+def link_citations(escaped: str, key: str, items: set[int]) -> str:
+    """Each 〔第N項〕 (or [Task N]) of an escaped answer that has a source block becomes a link to it.
+    Only text the pattern matched (numerals, digits) goes into the link: nothing else is unescaped."""
+
+    def repl(m: re.Match) -> str:
+        n = from_chinese(m.group(1)) if m.group(1) else int(m.group(2))
+        if n not in items:
+            return m.group(0)
+        return f'<a class="gdpa-cite" href="#{source_id(key, n)}">{m.group(0)}</a>'
+
+    return _CITE.sub(repl, escaped)
+
+
+def sources_html(notice: Notice, items: list[int], script: str, key: str = "0",
+                 quotes: dict[int, str] | None = None) -> str:
+    """One expandable block per cited task, the sentences the answer rests on highlighted in the task's
+    full text; single-line HTML (a blank line would end the Markdown HTML block)."""
     if not items:
         return ""
+    quotes = quotes or {}
 
     def t(s: str) -> str:
         return _esc(_notice_text(s, script))
+
+    def body(task: Task) -> str:
+        return "".join(f'<mark class="gdpa-quote">{t(run)}</mark>' if quoted else t(run)
+                       for run, quoted in quote_spans(task.text, quotes.get(task.number, "")))
 
     blocks = []
     for n in items:
@@ -144,29 +277,33 @@ def sources_html(notice: Notice, items: list[int], script: str) -> str:
         if task.open_ended and task.co:
             co += "等有關單位"
         blocks.append(
-            '<details class="gdpa-src">'
+            f'<details class="gdpa-src" id="{source_id(key, n)}">'
             f"<summary>{t(_task_label(task))}{t(task.title)}</summary>"
             '<div class="gdpa-src-body">'
             f"<p><b>{t('所屬部分')}</b>:{t(task.section.numeral + '、' + task.section.title)}</p>"
             f"<p><b>{t('牽頭單位')}</b>:{t(leads)}</p>"
             f"<p><b>{t('配合單位')}</b>:{t(co)}</p>"
-            f'<div class="gdpa-src-text">{t(task.text)}</div>'
+            f'<div class="gdpa-src-text">{body(task)}</div>'
             "</div></details>"
         )
     head = t("出處 / Sources")
     return f'<div class="gdpa-sources"><div class="gdpa-sources-head">{head}</div>{"".join(blocks)}</div>'
 
 
-def answer_html(notice: Notice, answer: dict[str, Any], choice: str, partial: bool = False) -> str:
-    """An assistant chat message: escaped answer text, a note, then the sources."""
+def answer_html(notice: Notice, answer: dict[str, Any], choice: str, partial: bool = False, key: str = "0") -> str:
+    """An assistant chat message: escaped answer text (its citations linked to their sources), a note,
+    then the sources. `key` tells this message's source anchors from other messages'."""
     a_script = answer.get("script", "zh-Hant")
     text = _convert(answer.get("answer", ""), choice, a_script)
-    parts = [_plain(text) + (" ▌" if partial else "")]
+    citations = answer.get("citations", [])
+    items = [c["item"] for c in citations]
+    linked = set() if partial else set(items)
+    parts = [link_citations(_plain(text), key, linked) + (" ▌" if partial else "")]
     if answer.get("notice") and not partial:
         parts.append(f'<div class="gdpa-note">{_esc(_convert(answer["notice"], choice, a_script))}</div>')
     if not partial:
-        items = [c["item"] for c in answer.get("citations", [])]
-        src = sources_html(notice, items, _view_script(choice, a_script))
+        quotes = {c["item"]: c.get("quote", "") for c in citations}
+        src = sources_html(notice, items, _view_script(choice, a_script), key, quotes)
         if src:
             parts.append(src)
     return "\n\n".join(parts)
@@ -180,9 +317,9 @@ def question_html(question: str) -> str:
 def chat_messages(notice: Notice, turns: list[dict], choice: str) -> list[dict]:
     """Two messages per turn (user, assistant): the like event's index // 2 is the turn."""
     out = []
-    for turn in turns:
+    for i, turn in enumerate(turns):
         out.append({"role": "user", "content": question_html(turn["question"])})
-        out.append({"role": "assistant", "content": answer_html(notice, turn["answer"], choice)})
+        out.append({"role": "assistant", "content": answer_html(notice, turn["answer"], choice, key=str(i))})
     return out
 
 
@@ -221,6 +358,9 @@ def browse_html(notice: Notice, unit: str | None, choice: str) -> str:
             return "—"
         return "、".join(f"<mark>{t(u)}</mark>" if u == unit else t(u) for u in names)
 
+    def label(s: str) -> str:  # a cell's column name, shown only where the table is stacked (a phone)
+        return f'<span class="gdpa-cell-label">{t(s)}:</span>'
+
     selected = unit if unit and unit != ALL_UNITS and unit in notice.units else None
     out = ['<div class="gdpa-browse">']
     if selected:
@@ -241,11 +381,11 @@ def browse_html(notice: Notice, unit: str | None, choice: str) -> str:
         for x in tasks:
             role = ""
             if selected:
-                role = f"<td>{t('牽頭' if selected in x.leads else '配合')}</td>"
+                role = f"<td>{label('角色')}{t('牽頭' if selected in x.leads else '配合')}</td>"
             out.append(
                 f"<tr><td>{t(_task_label(x))}</td>"
                 f"<td><details><summary>{t(x.title)}</summary>{t(x.text)}</details></td>"
-                f"<td>{units(x.leads)}</td><td>{units(x.co)}</td>{role}</tr>"
+                f"<td>{label('牽頭單位')}{units(x.leads)}</td><td>{label('配合單位')}{units(x.co)}</td>{role}</tr>"
             )
         out.append("</tbody></table>")
     out.append("</div>")
@@ -284,21 +424,47 @@ def _vote(liked: object) -> str:
 
 
 class _Exports:
-    """Markdown files for the download button, in one private temp folder removed at exit."""
+    """Files for the download buttons, in one private temp folder removed at exit."""
 
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="gdpa-export-"))
         atexit.register(shutil.rmtree, self.dir, True)
 
-    def write(self, text: str) -> str:
+    def write(self, text: str | bytes, name: str = "") -> str:
         stale = time.time() - 3600  # Gradio keeps its own copy of what it served; ours may go after an hour
         for old in self.dir.iterdir():
             if old.stat().st_mtime < stale:
                 shutil.rmtree(old, ignore_errors=True)
-        path = self.dir / uuid.uuid4().hex / f"conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
+        path = self.dir / uuid.uuid4().hex / (name or f"conversation-{time.strftime('%Y%m%d-%H%M%S')}.md")
         path.parent.mkdir()
-        path.write_text(text, encoding="utf-8")
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        path.write_bytes(data)
         return str(path)
+
+
+def _lang(choice: str) -> str:
+    """The exports' language for a script choice (English for 'follow' is decided by the interface later)."""
+    return choice if choice in ("zh-Hant", "zh-Hans", "en") else "zh-Hant"
+
+
+def matrix_files(notice: Notice, exports: _Exports, lang: str) -> tuple[str, str]:
+    """The matrix as CSV and XLSX files for the browse tab's download buttons."""
+    base = "responsibility-matrix" if lang == "en" else render("責任矩陣", _notice_script_of(lang))
+    return (exports.write(matrix_exports.matrix_csv(notice, lang), f"{base}.csv"),
+            exports.write(matrix_exports.matrix_xlsx(notice, lang), f"{base}.xlsx"))
+
+
+def unit_report_file(notice: Notice, exports: _Exports, unit: str | None, lang: str) -> Any:
+    """The selected unit's report (Markdown) for its download button; not offered for 'all units'."""
+    if not unit or unit not in notice.units:
+        return gr.update(value=None, interactive=False)
+    name = re.sub(r"[\\/:*?\"<>|\s]+", "_", unit)
+    path = exports.write(matrix_exports.unit_report(notice, unit, lang), f"{name}.md")
+    return gr.update(value=path, interactive=True)
+
+
+def _notice_script_of(lang: str) -> str:
+    return "zh-Hans" if lang == "zh-Hans" else "zh-Hant"
 
 
 # -- the app ----------------------------------------------------------------------------------
@@ -337,7 +503,8 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
         """Answer one question about the notice. `history`: earlier [question, answer] pairs, oldest first
         (optional). Returns the answer, its citations [{item, title, section, quote}] and whether it was refused."""
         try:
-            return gated_answer(assistant, gate, question, _clean_history(history, cfg.max_question_chars)).to_json()
+            return _with_suggestions(gated_answer(assistant, gate, question,
+                                                  _clean_history(history, cfg.max_question_chars)).to_json())
         except Exception:
             log.exception("/ask failed")
             return _apology().to_json()
@@ -351,7 +518,7 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
         # Clear is off while an answer is written: cancelling a thread that is inside the model would wait
         # for its next token (tens of seconds before the first one), and the answer would then bring back the
         # cleared conversation. The question box stays usable: a question sent meanwhile runs next.
-        yield shown + [user_msg, waiting], turns, "", gr.skip(), gr.update(interactive=False)
+        yield shown + [user_msg, waiting], turns, "", gr.skip(), gr.update(interactive=False), *_suggestion_buttons([])
         final = None
         try:
             for part in gated_stream(assistant, gate, question, _clean_history(_history(turns), cfg.max_question_chars)):
@@ -359,14 +526,26 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
                     final = part
                     break
                 msg = {"role": "assistant", "content": answer_html(notice, part.to_json(), choice, partial=True)}
-                yield shown + [user_msg, msg], turns, gr.skip(), gr.skip(), gr.skip()
+                yield shown + [user_msg, msg], turns, gr.skip(), gr.skip(), gr.skip(), *[gr.skip()] * MAX_SUGGESTIONS
         except Exception:
             log.exception("chat answer failed")
             final = None
         if final is None:
             final = _apology()
-        turns = turns + [{"question": question, "answer": final.to_json()}]
-        yield chat_messages(notice, turns, choice), turns, gr.skip(), _export(turns, choice), gr.update(interactive=True)
+        turns = turns + [{"question": question, "answer": _with_suggestions(final.to_json())}]
+        yield (chat_messages(notice, turns, choice), turns, gr.skip(), _export(turns, choice), gr.update(interactive=True),
+               *_suggestion_buttons(turns[-1]["answer"]["suggestions"]))
+
+    def _with_suggestions(answer: dict) -> dict:
+        try:
+            answer["suggestions"] = answer.get("suggestions") or suggest(notice, answer)
+        except Exception:
+            log.exception("suggestions failed")
+        return answer
+
+    def _suggestion_buttons(texts: list[str]) -> list:
+        return [gr.update(value=texts[i], visible=True) if i < len(texts) else gr.update(visible=False)
+                for i in range(MAX_SUGGESTIONS)]
 
     def _export(turns: list[dict], choice: str) -> Any:
         if not turns:
@@ -385,7 +564,7 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
             return gr.skip(), gr.skip(), gr.skip()
 
     def clear() -> tuple:
-        return [], [], "", gr.update(value=None, interactive=False)
+        return [], [], "", gr.update(value=None, interactive=False), *_suggestion_buttons([])
 
     def on_like(turns: list[dict], data: gr.LikeData) -> None:
         try:
@@ -407,58 +586,83 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
             log.exception("feedback failed")
             gr.Warning("回饋未能記錄 / Feedback could not be saved")
 
-    def filter_units(unit: str, choice: str) -> str:
+    def filter_units(unit: str, choice: str) -> tuple:
         try:
-            return browse_html(notice, unit, choice)
+            return browse_html(notice, unit, choice), unit_report_file(notice, exports, unit, _lang(choice))
         except Exception:
             log.exception("browse failed")
-            return f"<p>{_esc(APOLOGY)}</p>"
+            return f"<p>{_esc(APOLOGY)}</p>", gr.update(value=None, interactive=False)
 
-    mode = "本地模型生成,附原文出處" if assistant.llm is not None else "原文摘錄模式(未使用模型)"
+    def downloads(choice: str, unit: str) -> tuple:
+        try:
+            lang = _lang(choice)
+            return (*matrix_files(notice, exports, lang), unit_report_file(notice, exports, unit, lang))
+        except Exception:
+            log.exception("matrix export failed")
+            return gr.skip(), gr.skip(), gr.skip()
+
+    mode = "mode_llm" if assistant.llm is not None else "mode_none"
     private = {"api_visibility": "private"}
     with gr.Blocks(title=TITLE, delete_cache=(3600, 3600)) as demo:
-        gr.Markdown(f"## {_plain(TITLE)}\n"
-                    f"只依據《數字廣東建設2024年工作要點》作答,每個答案附出處。Answers come only from the notice, "
-                    f"with sources. 目前模式 / mode: {_plain(mode)}")
-        script = gr.Radio(SCRIPT_CHOICES, value="follow", label="輸出文字 / Output script", elem_id="script-choice")
+        gr.Markdown(f"## {_plain(TITLE)}", elem_id="title")
+        with gr.Row(elem_classes="gdpa-intro"):
+            gr.Markdown(I18N("intro"), elem_id="intro")
+            gr.Markdown(I18N(mode), elem_id="mode")
+        script = gr.Radio(SCRIPT_CHOICES, value="follow", label=I18N("script"), elem_id="script-choice")
         turns = gr.State([])
         with gr.Tabs():
-            with gr.Tab("問答 / Ask", id="ask"):
+            with gr.Tab(I18N("tab_ask"), id="ask"):
                 chatbot = gr.Chatbot(
-                    label="對話 / Conversation", elem_id="chat", height=520, sanitize_html=True,
+                    label=I18N("chat"), elem_id="chat", height=520, sanitize_html=True,
                     render_markdown=True, allow_tags=False, latex_delimiters=[],
                     buttons=[],  # no copy button: it would copy the sources' HTML; the export is the clean copy
                     feedback_options=("Like", "Dislike"),
-                    placeholder="請提問關於《數字廣東建設2024年工作要點》的問題。Ask about the 2024 Digital Guangdong work points.",
+                    placeholder=I18N("placeholder"),
                 )
                 with gr.Row():
-                    question = gr.Textbox(placeholder="輸入問題,按 Enter 送出 / Type a question and press Enter",
+                    question = gr.Textbox(placeholder=I18N("question"),
                                           show_label=False, scale=8, elem_id="question", lines=1, max_lines=6,
                                           submit_btn=False)
-                    send = gr.Button("送出 / Ask", variant="primary", scale=1, elem_id="send")
+                    send = gr.Button(I18N("send"), variant="primary", scale=1, elem_id="send")
+                with gr.Row(elem_id="suggestions", elem_classes="gdpa-suggestions"):
+                    suggestion_btns = [gr.Button(visible=False, size="sm", elem_id=f"suggest-{i}", elem_classes="gdpa-suggest")
+                                       for i in range(MAX_SUGGESTIONS)]
                 with gr.Row():
-                    clear_btn = gr.Button("清除對話 / Clear", elem_id="clear", size="sm")
-                    download = gr.DownloadButton("下載對話 (Markdown) / Export", interactive=False, elem_id="export",
+                    clear_btn = gr.Button(I18N("clear"), elem_id="clear", size="sm")
+                    download = gr.DownloadButton(I18N("export"), interactive=False, elem_id="export",
                                                  size="sm")
-                with gr.Accordion("範例問題 / Example questions", open=True):
+                with gr.Accordion(I18N("examples"), open=True):
                     for group, qs in EXAMPLES.items():
-                        gr.Examples(examples=[[q] for q in qs], inputs=[question], label=group, **private)
-                    gr.Markdown(EVALUATOR_NOTE)
-            with gr.Tab("瀏覽任務 / Browse tasks", id="browse"):
-                unit = gr.Dropdown([ALL_UNITS, *notice.units], value=ALL_UNITS, label="按單位篩選 / Filter by unit",
+                        gr.Examples(examples=[[q] for q in qs], inputs=[question], label=I18N(group), **private)
+                    gr.Markdown(I18N("evaluators"))
+                    gr.Markdown(EVALUATOR_COMMANDS)
+            with gr.Tab(I18N("tab_browse"), id="browse"):
+                unit = gr.Dropdown([ALL_UNITS, *notice.units], value=ALL_UNITS, label=I18N("unit_filter"),
                                    elem_id="unit-filter", filterable=True)
+                csv_file, xlsx_file = matrix_files(notice, exports, "zh-Hant")
+                with gr.Row(elem_classes="gdpa-downloads"):
+                    matrix_csv = gr.DownloadButton(I18N("matrix_csv"), value=csv_file, elem_id="matrix-csv",
+                                                   size="sm")
+                    matrix_xlsx = gr.DownloadButton(I18N("matrix_xlsx"), value=xlsx_file,
+                                                    elem_id="matrix-xlsx", size="sm")
+                    report = gr.DownloadButton(I18N("unit_report"), interactive=False,
+                                               elem_id="unit-report", size="sm")
                 table = gr.HTML(browse_html(notice, ALL_UNITS, "follow"), elem_id="browse")
 
-        chat_args = {"fn": respond, "inputs": [question, turns, script], "outputs": [chatbot, turns, question, download, clear_btn],
+        chat_args = {"fn": respond, "inputs": [question, turns, script],
+                     "outputs": [chatbot, turns, question, download, clear_btn, *suggestion_btns],
                      "concurrency_limit": limit, "concurrency_id": "assistant", "show_progress": "minimal", **private}
         # One event for both triggers. "always_last": a question sent while an answer is being written is
         # sent when that answer is done, so it starts from the conversation that includes it.
         gr.on([question.submit, send.click], trigger_mode="always_last", **chat_args)
+        for btn in suggestion_btns:  # a suggestion is asked as the next question of this conversation
+            btn.click(**{**chat_args, "inputs": [btn, turns, script]}, trigger_mode="always_last")
         for trigger in (clear_btn.click, chatbot.clear):  # the button, and the chat's own trash icon
-            trigger(clear, None, [chatbot, turns, question, download], queue=False, **private)
+            trigger(clear, None, [chatbot, turns, question, download, *suggestion_btns], queue=False, **private)
         chatbot.like(on_like, [turns], None, queue=False, **private)
         script.change(rerender, [turns, script, unit], [chatbot, download, table], queue=False, **private)
-        unit.change(filter_units, [unit, script], [table], queue=False, **private)
+        unit.change(filter_units, [unit, script], [table, report], queue=False, **private)
+        script.change(downloads, [script, unit], [matrix_csv, matrix_xlsx, report], queue=False, **private)
         gr.api(ask, api_name="ask", concurrency_limit=limit, concurrency_id="assistant")
     demo.queue(default_concurrency_limit=limit)
     return demo
@@ -467,6 +671,6 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
 def mount_kwargs() -> dict:
     """Page settings for gr.mount_gradio_app: no server-side rendering, no monitoring, no MCP, no error details."""
     return {"footer_links": ["api"], "show_error": False, "ssr_mode": False, "enable_monitoring": False,
-            "mcp_server": False, "theme": THEME, "css": CSS}
+            "mcp_server": False, "theme": THEME, "css": CSS, "js": CITATION_JS, "i18n": I18N}
 
 
