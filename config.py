@@ -56,7 +56,7 @@ class Config:
     llm_max_tokens: int = 72
     llm_timeout_s: float = 60.0
     llm_grammar: bool = True  # constrain decoding so figures and item numbers come from the evidence
-    explain_budget_s: float = 8.0  # an explanation still running then is cut at its last verified sentence
+    explain_budget_s: float = 10.0  # an explanation still running then is cut at its last verified sentence
     llm_connect_timeout_s: float = 3.0
     max_question_chars: int = 2000
     # app

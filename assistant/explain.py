@@ -38,7 +38,7 @@ LABEL = {"zh-Hant": "解釋(模型生成,已逐句核對原文):", "zh-Hans": "�
 WITHDRAWN = "模型的解釋未通過核對,已撤回;以上原文證據不受影響。/ The model's explanation failed verification and was withdrawn; the evidence above stands."
 BUSY = "模型暫時無法使用,只顯示原文證據。/ The model is unavailable: evidence only."
 CHINESE_EVIDENCE_CHARS = 140  # Chinese evidence shorter than this already answers a Chinese question
-EVIDENCE_CHARS = 180  # prompt budget: prompt length is the main cost on this CPU
+EVIDENCE_CHARS = 150  # prompt budget: prompt length is the main cost on this CPU
 
 
 def worth_explaining(script: Script, evidence: list[Evidence]) -> bool:

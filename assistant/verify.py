@@ -39,6 +39,11 @@ STATUS_EN = {
     "never": ("不", "没有", "未"), "without": ("无", "免", "不"), "free": ("免费", "免"), "passed": ("通过",),
     "enacted": ("出台", "施行"), "adopted": ("出台", "通过"), "first": ("第一", "首"), "only": ("唯一", "只"),
     "all": ("全部", "全面", "所有"), "every": ("全部", "所有", "每"), "permit": ("许可", "通行证"),
+    # modality: what a reader takes as a new right or duty must be in the evidence too
+    "allow": ("允许", "准许", "可以"), "allowed": ("允许", "准许", "可以"), "allows": ("允许", "准许", "可以"),
+    "permitted": ("允许", "许可"), "ban": ("禁止",), "banned": ("禁止",), "require": ("要求", "须"),
+    "required": ("要求", "须"), "must": ("须", "必须", "要求"), "mandatory": ("强制", "必须"),
+    "guarantee": ("保障", "确保"), "guaranteed": ("保障", "确保"), "exempt": ("免",), "new": ("新",),
 }
 _GLUE = set("的了是在和与及并等为对将把从向以于其或也都要又这那个中上下可以能会")
 MIN_GROUNDED = 0.5

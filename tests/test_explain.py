@@ -47,6 +47,13 @@ def test_english_status_and_organisations_are_checked():
     assert not v.kept
 
 
+def test_english_modality_the_evidence_lacks_is_rejected():
+    # the app's own example once got "vehicles will be allowed to cross the border": the notice says 優化實施
+    v = verify("Hong Kong and Macao vehicles will be allowed to cross the border to Guangdong [Task 3].", [CARS], [],
+               "What does Guangdong plan for Hong Kong and Macao vehicles?", english=True)
+    assert not v.kept and any("allowed" in p for p in v.problems)
+
+
 def test_explanation_is_kept_up_to_its_last_verified_sentence():
     v = verify("通知提出加快研究起草《廣東省數據條例》〔第二十項〕。條例已經出台〔第二十項〕。", [LAW], [], "?", english=False)
     assert v.n_kept == 1 and v.kept.endswith("〔第二十項〕。") and v.problems
