@@ -49,6 +49,9 @@ def detect(text: str) -> Script:
     cjk = _CJK.findall(text)
     if not cjk:
         return "en" if _LATIN.search(text) else "zh-Hant"
+    # an English sentence quoting a Chinese name ("Which tasks mention 灣事通?") is English
+    if len(re.findall(r"[A-Za-z]{2,}", text)) >= 3 and len(_LATIN.findall(text)) > 2 * len(cjk):
+        return "en"
     traditional_only = sum(_changes("t2s", c) for c in cjk)
     simplified_only = sum(_changes("s2t", c) for c in cjk)
     return "zh-Hans" if simplified_only > traditional_only else "zh-Hant"
