@@ -1,7 +1,5 @@
-"""Extractive answers: the notice's own sentences that best match the question, with item numbers.
-
-Used for every general question when no model runs, and as the fallback whenever the model's
-answer cannot be trusted.
+"""The notice's own sentences that best match a question, and the header's: what content answers
+quote as their evidence (`execute`) and what the model's explanation is checked against.
 """
 
 from __future__ import annotations
@@ -12,8 +10,6 @@ from collections.abc import Callable
 from corpus import Notice, Task
 from index.glossary import expand_english
 from index.segment import tokens
-
-from .lookup import cite, task_heading
 
 _SENTENCE = re.compile(r"[^。;]+[。;]?")
 
@@ -43,21 +39,6 @@ def best_sentences(task: Task, question: str, limit: int, scorer: Scorer | None 
     if not best:
         best = scored[:1]
     return [s for _, _, s in sorted(best, key=lambda x: x[1])]
-
-
-def answer(tasks: list[Task], question: str, english: bool, scorer: Scorer | None = None) -> str:
-    """One paragraph per task: heading, its best-matching sentences quoted, its responsibility."""
-    parts = []
-    for rank, task in enumerate(tasks):
-        quote = "".join(best_sentences(task, question, limit=3 if rank == 0 else 1, scorer=scorer))
-        lead = "、".join(task.leads) if task.leads else ""
-        if english:
-            who = f"lead: {lead}" if lead else "no lead unit named"
-            parts.append(f"According to {task_heading(task, True)}: 「{quote}」 ({who}) {cite(task.number, True)}")
-        else:
-            who = f"{lead}牽頭" if lead else "未指定牽頭單位"
-            parts.append(f"根據{task_heading(task, False)}:{quote}({who}){cite(task.number, False)}")
-    return "\n\n".join(parts)
 
 
 def header_answer(notice: Notice, question: str, english: bool) -> str:

@@ -66,54 +66,6 @@ def responsibility(task: Task, english: bool, heading: bool = True) -> str:
     return f"{s}原文:「({task.responsibility})」{cite(task.number, False)}"
 
 
-def describe_task(task: Task, english: bool) -> str:
-    """What a task is: its title, its opening sentences, and who is responsible."""
-    sentences = [s for s in task.body.split("。") if s.strip()]
-    summary = "。".join(sentences[1:3]) + "。" if len(sentences) > 1 else ""
-    if english:
-        return f"{task_heading(task, True)}: 「{summary}」 {responsibility(task, True, heading=False)}"
-    return f"{task_heading(task, False)}:{summary}{responsibility(task, False, heading=False)}"
-
-
-def unit_tasks(notice: Notice, unit: str, english: bool, leads_only: bool, count: bool,
-               co_only: bool = False) -> Reply:
-    """Every task the unit leads and, unless only leads were asked, every task it shares
-    (only those it shares when that is what was asked)."""
-    led = [t for t in notice.tasks if unit in t.leads]
-    shared = [t for t in notice.tasks if unit in t.co]
-    name = unit_name(unit, english)
-    if co_only:
-        items = listing(shared, english)
-        if english:
-            text = f"{name} is co-responsible (按職責分工負責) for {len(shared)} task{'s' if len(shared) != 1 else ''}"
-            text += f": {items}." if shared else "."
-            text += f" (It leads {len(led)}.)"
-        else:
-            text = f"{name}按職責分工負責{len(shared)}項任務" + (f":{items}。" if shared else "。")
-            text += f"(另牽頭{len(led)}項。)"
-        return text, [t.number for t in shared]
-    if english:
-        parts = [f"{name} leads {len(led)} task{'s' if len(led) != 1 else ''}" + (f": {listing(led, True)}." if led else ".")]
-        if shared and not leads_only:
-            more = " more" if led else ""
-            parts.append(f"It is co-responsible (按職責分工負責) for {len(shared)}{more}: {listing(shared, True)}.")
-        elif shared:
-            parts.append(f"It is also co-responsible for {len(shared)} other task{'s' if len(shared) != 1 else ''}.")
-    else:
-        parts = [f"{name}牽頭{len(led)}項任務" + (f":{listing(led, False)}。" if led else "。")]
-        if shared and not leads_only:
-            parts.append(f"另按職責分工負責{len(shared)}項:{listing(shared, False)}。")
-        elif shared:
-            parts.append(f"此外還按職責分工負責{len(shared)}項任務。")
-    cited = led + ([] if leads_only else shared)
-    both = len(led) + len(shared)
-    if count and english:
-        parts.insert(0, f"In total: {len(led)} led" + ("" if leads_only else f", {len(shared)} shared ({both} tasks in all)") + ".")
-    elif count:
-        parts.insert(0, f"合計:牽頭{len(led)}項" + ("" if leads_only else f",按職責分工負責{len(shared)}項,共涉及{both}項") + "。")
-    return " ".join(parts) if english else "".join(parts), [t.number for t in cited]
-
-
 def tasks_without_lead(notice: Notice, english: bool, sections: list[Section] | None = None) -> Reply:
     tasks = [t for t in notice.tasks if not t.leads and (not sections or t.section in sections)]
     items = listing(tasks, english)
@@ -178,30 +130,3 @@ def out_of_range(notice: Notice, numbers: list[int], english: bool, what: str = 
                 else f"本通知只有{n_sections}個部分(一至{to_chinese(n_sections)}),沒有第{bad}部分。")
     return (f"The notice has tasks 1–{n_tasks} ((一)…({to_chinese(n_tasks)})) only; there is no task {bad}." if english
             else f"本通知只有{n_tasks}項任務((一)至({to_chinese(n_tasks)})),沒有你問的第{bad}項。")
-
-
-def tasks_mentioning(notice: Notice, term: str, english: bool) -> Reply:
-    """Every task whose text contains the term (script-folded): a complete list, from the records."""
-    from corpus.script import fold
-
-    key = fold(term)
-    tasks = [t for t in notice.tasks if key in fold(t.text)]
-    if english:
-        return f"{len(tasks)} task(s) mention 「{term}」: {listing(tasks, True)}.", [t.number for t in tasks]
-    return f"共有{len(tasks)}項任務提到「{term}」:{listing(tasks, False)}。", [t.number for t in tasks]
-
-
-def joint_tasks(notice: Notice, units: list[str], english: bool, leads_only: bool) -> Reply:
-    """Tasks that every one of the units leads (or, unless only leads were asked, is named in)."""
-    def named(t: Task, u: str) -> bool:
-        return u in t.leads if leads_only else u in t.units
-
-    tasks = [t for t in notice.tasks if all(named(t, u) for u in units)]
-    names = _join(units, english)
-    if english:
-        role = "jointly lead" if leads_only else "are all named in"
-        return f"{names} {role} {len(tasks)} task(s)" + (f": {listing(tasks, True)}." if tasks else "."), \
-            [t.number for t in tasks]
-    role = "共同牽頭" if leads_only else "共同參與(牽頭或按職責分工負責)"
-    return f"{names}{role}的任務有{len(tasks)}項" + (f":{listing(tasks, False)}。" if tasks else "。"), \
-        [t.number for t in tasks]

@@ -22,7 +22,7 @@ from index import Hit
 from index.glossary import EN_TO_ZH
 from index.segment import STOPWORDS, stem
 
-from .link import unit_aliases
+from .link import notice_text, unit_aliases
 
 # Words that only frame a question ("what does the notice say about …"); they say nothing of scope.
 _FRAME = frozenset(
@@ -72,13 +72,6 @@ def _english_vocabulary() -> frozenset[str]:
     return frozenset(stem(w) for w in _EN_WORD.findall(text.lower()))
 
 
-@lru_cache(maxsize=4)
-def _vocabulary(notice: Notice) -> str:
-    parts = [notice.title, notice.addressees, notice.cover_note, notice.issuer, notice.date, notice.preamble]
-    parts += [s.title for s in notice.sections] + [t.text for t in notice.tasks]
-    return fold("\n".join(parts))
-
-
 def _content_words(folded: str) -> tuple[list[str], list[str]]:
     """(content words, place names) of a folded question."""
     words, places = [], []
@@ -94,7 +87,7 @@ def _content_words(folded: str) -> tuple[list[str], list[str]]:
 
 def foreign_terms(notice: Notice, question: str) -> list[str]:
     """Places and years the question names that the notice never mentions."""
-    vocab, en_vocab, folded = _vocabulary(notice), _english_vocabulary(), fold(question)
+    vocab, en_vocab, folded = notice_text(notice), _english_vocabulary(), fold(question)
     for alias, _unit in unit_aliases(notice):  # unit names are not places (jieba may cut 「委和省」)
         folded = folded.replace(alias, " ")
     _, places = _content_words(folded)
@@ -117,7 +110,7 @@ def content_words(question: str) -> list[str]:
 
 
 def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
-    vocab = _vocabulary(notice)
+    vocab = notice_text(notice)
     folded = fold(question)
     words, _places = _content_words(folded)
     english = [stem(w) for w in _EN_WORD.findall(folded) if w not in STOPWORDS and w not in _FRAME and len(w) > 2]
