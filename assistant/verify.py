@@ -31,7 +31,10 @@ _ORG_EN = re.compile(r"\b(?:Ministry|Department|Bureau|Commission|Administration
                      r"(?:\s+(?:of|for)\s+[A-Z][a-z]+)?")
 # Status and negation words: an explanation may use one only where its evidence sentence does.
 STATUS_ZH = ("已经", "已", "完成", "建成", "实现了", "出台了", "已出台", "落地", "上线", "取消", "停止", "暂停",
-             "没有", "不再", "未", "不会", "无需", "免", "不用", "不需要", "全面实现", "第一", "首个", "唯一")
+             "没有", "不再", "未", "不会", "无需", "免", "不用", "不需要", "全面实现", "第一", "首个", "唯一",
+             "撤销", "放弃", "推迟", "延期", "终止", "废除",
+             # vague quantities stand in for the evidence's figures (「多數」 where it says 50家)
+             "多数", "大多数", "许多", "大量", "少数", "多个", "若干")
 STATUS_EN = {
     "already": ("已",), "completed": ("完成", "建成"), "complete": ("完成", "建成"), "finished": ("完成",),
     "achieved": ("实现", "成效"), "launched": ("上线", "启动", "推出"), "cancel": ("取消",), "cancelled": ("取消",),
@@ -44,6 +47,10 @@ STATUS_EN = {
     "permitted": ("允许", "许可"), "ban": ("禁止",), "banned": ("禁止",), "require": ("要求", "须"),
     "required": ("要求", "须"), "must": ("须", "必须", "要求"), "mandatory": ("强制", "必须"),
     "guarantee": ("保障", "确保"), "guaranteed": ("保障", "确保"), "exempt": ("免",), "new": ("新",),
+    "dropped": ("取消", "放弃"), "abandoned": ("放弃",), "scrapped": ("取消", "废除"), "removed": ("取消", "删除"),
+    "ended": ("终止", "结束"), "halted": ("停止",), "suspended": ("暂停",), "postponed": ("推迟", "延期"),
+    "delayed": ("推迟", "延期"), "most": ("大多数", "多数"), "many": ("许多", "大量", "多"),
+    "several": ("若干", "多"), "majority": ("多数",), "yes": ("是",),
 }
 _GLUE = set("的了是在和与及并等为对将把从向以于其或也都要又这那个中上下可以能会")
 MIN_GROUNDED = 0.5
@@ -108,6 +115,8 @@ def check_sentence(sentence: str, evidence: Sequence[Evidence], units: Sequence[
     """Why one sentence is not supported by the evidence ([] when it is)."""
     problems: list[str] = []
     folded = fold(sentence)
+    if sentence.rstrip().endswith(("?", "？")) or _echoes(folded, fold(question)):
+        problems.append("repeats or asks the question instead of explaining the evidence")
     all_text = fold(" ".join(e.sentence for e in evidence))
     allowed_items = {e.task for e in evidence}
     i, support = _best_evidence(sentence, evidence, english, similarity)
@@ -141,14 +150,14 @@ def check_sentence(sentence: str, evidence: Sequence[Evidence], units: Sequence[
                 problems.append(f"status word without support: {word}")
         if similarity is not None and support < MIN_SIMILARITY_EN:
             problems.append(f"meaning too far from its evidence ({support:.2f})")
-    else:
+    if re.search(r"[\u4e00-\u9fff]", body):
         for word in STATUS_ZH:
             # (the question's own words earn nothing: 「說它已經取消了」 must not pass)
             supported = word in source or any(w in body for w in re.findall(r"[\u4e00-\u9fff]{2,}", all_text) if word in w)
             if word in body and not supported:
                 problems.append(f"status or negation word not in its evidence: {word}")
-        if support < MIN_GROUNDED:
-            problems.append(f"only {support:.0%} of its wording is in its evidence")
+    if not english and support < MIN_GROUNDED:
+        problems.append(f"only {support:.0%} of its wording is in its evidence")
     return problems
 
 
@@ -167,6 +176,16 @@ def _counts_the_same(fig: str, sentence: str, evidence: str) -> bool:
     """「2個國家級」 in the evidence, 「省級各有2個」 in the explanation: the same figure must stand by
     some of the same words (what it counts), not only appear."""
     return bool(_window(fig, sentence) & _window(fig, evidence))
+
+
+def _echoes(sentence: str, question: str) -> bool:
+    """A sentence that is mostly the question's own words (「…已經取消了吧」 said back) explains nothing
+    and may assert the question's premise."""
+    words = set(re.findall(r"[a-z]{3,}", question)) | {question[i:i + 2] for i in range(len(question) - 1)
+                                                     if re.fullmatch(r"[\u4e00-\u9fff]{2}", question[i:i + 2])}
+    mine = set(re.findall(r"[a-z]{3,}", sentence)) | {sentence[i:i + 2] for i in range(len(sentence) - 1)
+                                                    if re.fullmatch(r"[\u4e00-\u9fff]{2}", sentence[i:i + 2])}
+    return len(mine) >= 4 and len(mine & words) / len(mine) >= 0.7
 
 
 def _arabic_values(text: str) -> str:
