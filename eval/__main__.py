@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--llm-reps", type=int, default=1,
                        help="passes over the 6 general questions with the model (default: %(default)s)")
     bench.add_argument("--json", help="also write the figures to this JSON file")
+    bench.add_argument("--llm-only", action="store_true", help="only the model figures (evidence, explanation, naive)")
     bench.add_argument("-v", "--verbose", action="store_true")
     return p
 

@@ -204,6 +204,8 @@ def test_answer_streams_with_local_model(page, request, tmp_path_factory):
         assert "▌" not in final
         assert partials, "no partial answer was shown while the model wrote"
         assert all(p.startswith(partials[0][:40]) for p in partials)  # the evidence stays on top
+        # the evidence was on the page before the model's first token: the first state seen has no explanation
+        assert partials[0].startswith("According to") and "Explanation (written by the model" not in partials[0]
         assert final.startswith("According to"), final  # evidence first, in English framing
         cited = page.locator("#chat details.gdpa-src summary").all_inner_texts()
         assert cited
