@@ -118,3 +118,12 @@ def test_vague_quantities_in_place_of_figures_are_rejected():
     firms = Evidence(22, "培育50家數據要素型企業,開拓20個數據流通交易應用場景。")
     v = verify("即要培育多數數據要素型企業,開拓多個應用場景〔第二十二項〕。", [firms], [], "要培育多少家?", english=False)
     assert not v.kept
+
+
+def test_english_words_absent_from_the_gloss_of_the_evidence_are_rejected():
+    # read in this session's held-out run with the model: an invented structure for 「1+6+N」
+    ev = Evidence(34, "推進“1+6+N”基層社會治理工作體系建設。")
+    v = verify("The 1+6+N system is a comprehensive social governance system consisting of 1 central government "
+               "agency, 6 provincial-level government agencies, and N local government agencies. [Task 34]",
+               [ev], [], "What is the 1+6+N system?", english=True)
+    assert not v.kept and any("gloss" in p for p in v.problems)
