@@ -154,6 +154,9 @@ def check_sentence(sentence: str, evidence: Sequence[Evidence], units: Sequence[
                 problems.append(f"status word without support: {word}")
         if similarity is not None and support < MIN_SIMILARITY_EN:
             problems.append(f"meaning too far from its evidence ({support:.2f})")
+        invented = english_invented_names(sentence, [e.task for e in evidence], question)
+        if invented:
+            problems.append(f"names in English that its evidence does not: {', '.join(invented)}")
         share = english_grounded_share(sentence, [e.task for e in evidence], question)
         if share < MIN_GROUNDED_EN:
             problems.append(f"only {share:.0%} of its English words are in the gloss of its evidence")
@@ -190,6 +193,20 @@ _EN_GLUE = frozenset("about also and been being both from have into more most no
                      "task tasks that their them there these they this those through under what when where which "
                      "while will with within would guangdong province provincial further promote promoting "
                      "promotes strengthen strengthening improve improving support supporting".split())
+
+
+def english_invented_names(sentence: str, tasks: Sequence[int], question: str) -> list[str]:
+    """Capitalised words inside a sentence (names) that neither the evidence tasks' English gloss, the
+    question nor the unit glossary uses: "the Guanggu Fair" for 粵公平."""
+    from corpus.english import load_gloss
+
+    gloss = load_gloss()
+    known = " ".join(gloss[t].text for t in tasks if t in gloss) + " " + question + " " + \
+        " ".join(ENGLISH_NAMES.values()) + " Guangdong Hong Kong Macao Macau China Greater Bay Area GBA"
+    vocab = {w.lower() for w in re.findall(r"[A-Za-z]+", known)}
+    body = re.sub(r"\[Task\s*\d+\]", " ", sentence)
+    names = re.findall(r"(?<=[a-z,;:'\"] )([A-Z][a-z]+)", body)
+    return [n for n in names if n.lower() not in vocab]
 
 
 def english_grounded_share(sentence: str, tasks: Sequence[int], question: str) -> float:

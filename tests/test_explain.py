@@ -127,3 +127,11 @@ def test_english_words_absent_from_the_gloss_of_the_evidence_are_rejected():
                "agency, 6 provincial-level government agencies, and N local government agencies. [Task 34]",
                [ev], [], "What is the 1+6+N system?", english=True)
     assert not v.kept and any("gloss" in p for p in v.problems)
+
+
+def test_english_names_the_evidence_does_not_use_are_rejected():
+    # read in this session's held-out run: 粵公平 explained as "the Guanggu Fair"
+    ev = Evidence(26, "完善“粵公平”公共資源交易平臺功能。")
+    v = verify("The Guanggu Fair is used for public resource transactions. [Task 26]", [ev], [],
+               "What is 粵公平 used for?", english=True)
+    assert not v.kept and any("Guanggu" in p for p in v.problems)
