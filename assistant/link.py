@@ -164,9 +164,12 @@ def unit_aliases(notice: Notice) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
 
 
-@lru_cache(maxsize=4096)
-def _pinyin(text: str) -> tuple[str, ...]:
-    return tuple(lazy_pinyin(text))
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+@lru_cache(maxsize=8192)
+def _char_pinyin(char: str) -> str:
+    return lazy_pinyin(char)[0] if _HAN_RUN.fullmatch(char) else char
 
 
 def _free(taken: list[bool], start: int, end: int) -> bool:
@@ -194,25 +197,29 @@ def _fuzzy(table: tuple[tuple[str, str], ...], text: str, taken: list[bool], kin
     """One-character typos (edit distance 1, names of ≥ min_len+1 characters) and homophones
     (same pinyin, ≥ min_len characters) in the text no exact match took; kept only when one value
     fits a place."""
+    sounds = [_char_pinyin(c) for c in text]
+    windows: dict[int, list[tuple[int, str]]] = {}  # size → the candidate places, computed once
+
+    def places(size: int) -> list[tuple[int, str]]:
+        if size not in windows:
+            windows[size] = [(i, text[i:i + size]) for i in range(len(text) - size + 1)
+                             if _free(taken, i, i + size) and _HAN_RUN.fullmatch(text[i:i + size])
+                             and text[i:i + size] not in vocabulary]  # words the notice uses are not typos
+        return windows[size]
+
     candidates: dict[tuple[int, int], set[str]] = {}
     for alias, value in table:
         if alias.isascii() or len(alias) < min_len:
             continue
-        for size in {len(alias) - 1, len(alias), len(alias) + 1}:
+        alias_sound = tuple(_char_pinyin(c) for c in alias)
+        for size in (len(alias) - 1, len(alias), len(alias) + 1):
             if size < min_len:
                 continue
-            for start in range(0, len(text) - size + 1):
-                end = start + size
-                if not _free(taken, start, end):
-                    continue
-                window = text[start:end]
-                if not re.fullmatch(r"[\u3400-\u9fff]+", window) or window in vocabulary:
-                    continue  # words the notice itself uses are not typos
-                ok = False
-                if (size == len(alias) and _pinyin(window) == _pinyin(alias)) or (len(alias) > min_len and Levenshtein.distance(window, alias, score_cutoff=1) <= 1):
-                    ok = True
+            for start, window in places(size):
+                ok = (size == len(alias) and tuple(sounds[start:start + size]) == alias_sound) or (
+                    len(alias) > min_len and Levenshtein.distance(window, alias, score_cutoff=1) <= 1)
                 if ok:
-                    candidates.setdefault((start, end), set()).add(value)
+                    candidates.setdefault((start, start + size), set()).add(value)
     out = []
     for (start, end), values in sorted(candidates.items(), key=lambda kv: (-(kv[0][1] - kv[0][0]), kv[0][0])):
         if len(values) == 1 and _free(taken, start, end):
