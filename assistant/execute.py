@@ -320,7 +320,7 @@ def section_of(step: Step, ctx: Context) -> Result:
 def mentions(step: Step, ctx: Context) -> Result:
     term = step.terms[0]
     key = fold(term)
-    tasks = [t for t in ctx.notice.tasks if key in fold(t.text)]
+    tasks = _tasks(ctx, step_tasks(ctx.notice, step))
     in_preamble = key in fold(ctx.notice.preamble)
     if ctx.english:
         text = f"{len(tasks)} task(s) mention 「{term}」" + (f": {listing(tasks, True)}." if tasks else ".")

@@ -472,22 +472,22 @@ def _section_by_topic(notice: Notice, clause: str, sig: set[str]) -> int | None:
 
 def _content_left(clause: str, links: Links) -> list[str]:
     """The question's content words once names and cue phrases are taken out: what it is *about*."""
-    text = list(clause)
-    for a, b in links.spans():
-        text[a:b] = [" "] * (b - a)
-    for c in lexicon.cues(clause):
-        text[c.start:c.end] = [" "] * (c.end - c.start)
     stop = lexicon.english_stopwords()
-    return [w for w in content_words("".join(text)) if w not in stop]
+    return [w for w in content_words(_blank(clause, links.spans())) if w not in stop]
 
 
 def content_phrases(clause: str) -> list[str]:
     """Runs of Chinese characters left once cue phrases are taken out, longest first."""
-    text = list(clause)
-    for c in lexicon.cues(clause):
-        text[c.start:c.end] = [" "] * (c.end - c.start)
-    runs = re.findall(r"[\u3400-\u9fff]{4,}", "".join(text))
+    runs = re.findall(r"[\u3400-\u9fff]{4,}", _blank(clause))
     return sorted(runs, key=len, reverse=True)
+
+
+def _blank(clause: str, spans: list[tuple[int, int]] | None = None) -> str:
+    """The clause with its cue phrases (and the given spans) blanked out."""
+    text = list(clause)
+    for a, b in [*(spans or []), *((c.start, c.end) for c in lexicon.cues(clause))]:
+        text[a:b] = [" "] * (b - a)
+    return "".join(text)
 
 
 def make_plan(notice: Notice, question: str, focus: Focus | None = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from corpus.script import fold
@@ -102,7 +102,8 @@ def normalise(question: str) -> str:
     return "".join(out)
 
 
-def cues(norm: str) -> list[Cue]:
+@lru_cache(maxsize=1024)
+def cues(norm: str) -> tuple[Cue, ...]:
     """Every signal phrase found in a normalised question (Chinese and English tables), with spans.
     Longer Chinese phrases hide the shorter ones they contain (「沒有牽頭」 is no_lead, not lead)."""
     found: list[Cue] = []
@@ -121,7 +122,7 @@ def cues(norm: str) -> list[Cue]:
     for pat, signal, phrase in _en_patterns():
         for m in pat.finditer(norm):
             found.append(Cue(signal, phrase, m.start(), m.end()))
-    return sorted(found, key=lambda c: (c.start, -c.end))
+    return tuple(sorted(found, key=lambda c: (c.start, -c.end)))
 
 
 def signals(norm: str) -> set[str]:
