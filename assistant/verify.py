@@ -126,6 +126,8 @@ def check_sentence(sentence: str, evidence: Sequence[Evidence], units: Sequence[
     i, support = _best_evidence(sentence, evidence, english, similarity)
     source = fold(evidence[i].sentence)
     outside = [n for n in cited(sentence) if n not in allowed_items]
+    if not cited(sentence):
+        problems.append("cites no item: every claim carries its item number")
     if outside:
         problems.append(f"cites items outside its evidence: {outside}")
     body = _CITATION.sub(" ", folded)

@@ -135,3 +135,12 @@ def test_english_names_the_evidence_does_not_use_are_rejected():
     v = verify("The Guanggu Fair is used for public resource transactions. [Task 26]", [ev], [],
                "What is 粵公平 used for?", english=True)
     assert not v.kept and any("Guanggu" in p for p in v.problems)
+
+
+def test_a_sentence_without_an_item_number_is_not_kept():
+    # read in this session: "Guangdong will strengthen … by establishing important networks, systems,
+    # and core data centers …" — uncited, and the notice speaks of a ledger (臺賬), not data centres
+    ledger = Evidence(49, "建立黨政機關(事業單位)重要網絡、系統、核心數據臺賬,加強關鍵信息基礎設施安全保護。")
+    v = verify("Guangdong will strengthen security by establishing important networks, systems, and core data "
+               "centers.", [ledger], [], "How will Guangdong strengthen network and data security?", english=True)
+    assert not v.kept and any("cites no item" in p for p in v.problems)
