@@ -36,6 +36,11 @@ def best_sentences(task: Task, question: str, limit: int, scorer: Scorer | None 
         overlap = q & set(tokens(s))
         scored.append((sum(len(w) for w in overlap), pos, s))
     best = sorted((x for x in scored if x[0] > 0), key=lambda x: (-x[0], x[1]))[:limit]
+    title_words = q & set(tokens(task.title))
+    if title_words and all(set(tokens(s)) & q <= title_words for _, _, s in best):
+        # 「一網通辦2.0今年要做什麼」: the question names what the whole task is about, so the task's
+        # first sentences answer it, not only those repeating its name
+        best = scored[:limit]
     if not best:
         best = scored[:1]
     return [s for _, _, s in sorted(best, key=lambda x: x[1])]

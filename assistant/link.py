@@ -50,7 +50,7 @@ class Links:
         return [(m.start, m.end) for m in self.mentions]
 
 
-_CN = "零〇一二两三四五六七八九十百"
+_CN = "零〇一二两三四五六七八九十百廿卅"
 _NUM = rf"([{_CN}]{{1,4}}|\d+)"
 # a bare Chinese numeral after 任务/工作 is a task number only before a function word or punctuation:
 # 「任務七由誰牽頭」 yes, 「任務一共幾項」「工作一起做」 no

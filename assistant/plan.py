@@ -18,7 +18,7 @@ from corpus.script import detect, fold
 
 from . import lexicon
 from .link import Links, english_term, link, notice_text
-from .scope import content_words, foreign_terms
+from .scope import content_words, foreign_terms, their_own_service
 
 
 class Op(StrEnum):
@@ -178,10 +178,15 @@ def _not_stated_fact(sig: set[str]) -> str:
     return ""
 
 
+ASK_SIGNALS = frozenset({"ask_figure", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population"})
+
+
 def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | None,
               foreign: bool = False) -> Step | None:
     """One part of a question → one step, or None for a part that asks nothing (「謝謝」)."""
     links = link(notice, clause)
+    if not links.terms:
+        links.terms = [term for name, term in lexicon.term_aliases() if name in clause]
     if not links.terms:
         # "the Guangdong Data Regulation": English words for terms the notice uses (places aside) name them too
         places = set(lexicon.table("en").get("places", []))
@@ -194,6 +199,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     n_tasks, n_sections = len(notice.tasks), len(notice.sections)
     if foreign and not (links.tasks or links.units or links.sections or links.titles):
         # 「浙江省…」「2025年…」: the same kind of question, for a place or year this notice is not about
+        return Step(Op.OUT_OF_SCOPE, query=clause)
+    if "ask_howto" in sig and not (links.tasks or links.units or links.sections or links.titles) \
+            and their_own_service(notice, clause):
+        # 「香港身份證要怎麼換領？」: how to use Hong Kong's own service, which this notice does not cover
         return Step(Op.OUT_OF_SCOPE, query=clause)
     bad = [n for n in links.tasks if not 1 <= n <= n_tasks] or [n for n in links.sections if not 1 <= n <= n_sections]
     if bad:
@@ -293,7 +302,12 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     # -- what is left leans on the conversation ------------------------------------------------
     named = links.named_anything
     refers = bool({"followup_ref", "among", "else", "switch"} & sig) or not content
-    if "switch" in sig and content and not named and focus.step is not None and focus.step.op in NEEDS_TASK \
+    # "…, and by what percentage should X get faster?": a part asking its own kind of fact is not the
+    # last question again
+    asks_fact = bool(content) and bool(sig & ASK_SIGNALS)
+    if asks_fact:
+        refers = bool({"followup_ref", "among"} & sig)
+    if "switch" in sig and content and not asks_fact and not named and focus.step is not None and focus.step.op in NEEDS_TASK \
             and topic is not None and not ({"lead", "co", "involved", "who", "describe"} & sig):
         # 「那醫療數字化轉型呢？」: the last question again, about a new topic
         found, _conf = topic(clause, lenient=True)
@@ -309,7 +323,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         inherited = _from_focus(sig, role, count, yes_no, clause, content, focus)
         if inherited is not None:
             return inherited
-    if focus.step is not None and "switch" in sig and not ({"lead", "co", "involved", "who", "describe"} & sig):
+    if focus.step is not None and "switch" in sig and not asks_fact \
+            and not ({"lead", "co", "involved", "who", "describe"} & sig):
         prev = focus.step
         if prev.op in NEEDS_TASK and topic is not None:
             found, _conf = topic(clause)
@@ -504,12 +519,23 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
         step = read_step(notice, clause, local, topic, foreign)
         if step is None:
             continue
+        if any(_same_question(step, earlier) for earlier in steps):
+            continue  # 「誰負責？有冇牽頭單位？」: the first answer already says whether there is a lead
         steps.append(step)
         advance(local, step, step_tasks(notice, step), step_sections(notice, step))
     if not steps:
         steps = [Step(Op.CONTENT, query=norm, linked_by="topic")]
     confidence = min(_confidence(s) for s in steps)
     return Plan(tuple(steps), script, lang, confidence, question)
+
+
+def _same_question(a: Step, b: Step) -> bool:
+    """Two parts that ask for the same records (their wording aside) get one answer."""
+    if a.op == Op.CONTENT and a.linked_by == "focus" and not a.terms:
+        # 「…方唔方便？份文件有冇講到？」: a follow-on part about the task just quoted adds nothing
+        return b.op == Op.CONTENT and a.tasks == b.tasks
+    return a.op not in (Op.CONTENT, Op.NOT_STATED, Op.MENTIONS) and \
+        replace(a, query="", linked_by="", yes_no=False) == replace(b, query="", linked_by="", yes_no=False)
 
 
 def _confidence(step: Step) -> float:

@@ -101,6 +101,44 @@ def foreign_terms(notice: Notice, question: str) -> list[str]:
     return list(dict.fromkeys(foreign))
 
 
+# Places whose own public services people ask about, and how the notice writes them in compounds.
+_OWN_PLACES = {"香港": ("香港", "港澳", "粤港澳", "港"), "澳门": ("澳门", "港澳", "粤港澳", "澳"),
+               "hong kong": ("香港", "港澳", "粤港澳", "港"), "macao": ("澳门", "港澳", "粤港澳", "澳"),
+               "macau": ("澳门", "港澳", "粤港澳", "澳")}
+
+
+@lru_cache(maxsize=2)
+def _bodies(notice: Notice) -> str:
+    """The notice's own sentences, folded, without the unit names of its responsibility lines."""
+    return fold("\n".join([notice.preamble, *(t.body for t in notice.tasks)]))
+
+
+def their_own_service(notice: Notice, question: str) -> list[str]:
+    """For a how-to question: 「香港身份證」「澳門稅務」 — Hong Kong's or Macao's own service."""
+    return _their_own(notice_text(notice), _bodies(notice), fold(question))
+
+
+def _their_own(vocab: str, bodies: str, folded: str) -> list[str]:
+    """「香港身份證」「澳門稅務」: Hong Kong's or Macao's own service — a place followed by a thing the
+    notice never ties to that place and names only in passing (外國人永久居留身份證, not a Hong Kong
+    identity card). Things the notice is about (數字化, 數據) are not someone else's service."""
+    out = []
+    for place, forms in _OWN_PLACES.items():
+        if place.isascii():
+            continue
+        for m in re.finditer(place + r"(?:特区|特别行政区)?(?:的)?([\u4e00-\u9fff]{2,4})", folded):
+            words = [w for w in jieba.lcut(m.group(1)) if len(w) >= 2]
+            if not words:
+                continue
+            thing = words[0]
+            if thing in STOPWORDS or thing in _FRAME or thing in ("居民", "市民", "人士", "同胞", "朋友", "企业", "地区"):
+                continue
+            # a thing the notice's sentences name at most three times, never for that place: mentioned in passing only
+            if 0 < bodies.count(thing) <= 3 and not any(f + thing in vocab for f in forms):
+                out.append(place + thing)
+    return out
+
+
 def content_words(question: str) -> list[str]:
     """The words that say what a question is about (not how it asks): Chinese and English."""
     folded = fold(question)

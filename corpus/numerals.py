@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 DIGITS = "零一二三四五六七八九"
+_TENS = {"廿": "二十", "卅": "三十"}
 _VALUE = {c: i for i, c in enumerate(DIGITS)} | {"〇": 0, "兩": 2, "两": 2}
 
 
@@ -21,6 +22,8 @@ def from_chinese(s: str) -> int | None:
         return None
     if s.isdigit():
         return int(s)
+    if s[0] in _TENS:  # 廿四 (24), 卅 (30): the short tens Hong Kong writers use
+        s = _TENS[s[0]] + s[1:]
     if s == "一百" or s == "百":
         return 100
     if "十" in s:

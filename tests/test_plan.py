@@ -179,3 +179,76 @@ def test_follow_up_narrows_a_list(assistant, truth):
 def test_follow_up_returns_to_an_earlier_topic(assistant, truth):
     a = _chat(assistant, ["數字低空由誰牽頭？", "第三部分有哪些任務？", "哪個單位牽頭最多？", "回到數字低空，還有哪些單位參與？"])
     assert items(a) == [18]
+
+
+# -- how people write (dev4, written by a session that never saw the code) ---------------------------
+
+
+@pytest.mark.parametrize("question, number", [("第廿四項係邊個負責？", 24), ("第卅項誰牽頭", 30), ("第廿項誰牽頭", 20)])
+def test_short_tens_hong_kong_writers_use(notice, question, number):
+    assert make_plan(notice, question).steps[0].tasks == (number,)
+
+
+@pytest.mark.parametrize("question, op", [
+    ("發文對像是誰", Op.DOCUMENT),  # 對像 for 對象: one character of the same sound
+    ("第三項由誰牽投？", Op.WHO_LEADS),  # 牽投 for 牽頭
+])
+def test_a_cue_word_typed_with_a_homophone_is_read(notice, question, op):
+    assert make_plan(notice, question).steps[0].op == op
+
+
+@pytest.mark.parametrize("question", ["這份通知是哪個單位發的？", "份文件係邊個部門發嘅？", "呢份嘢係邊個發出嘅"])
+def test_who_published_it_is_the_issuer(assistant, notice, question):
+    (step,) = make_plan(notice, question).steps
+    assert step.op == Op.DOCUMENT and "issuer" in step.facts
+    assert "廣東省政務服務和數據管理局" in assistant.ask(question).answer
+
+
+def test_a_part_asking_the_same_records_again_is_answered_once(notice):
+    steps = make_plan(notice, "第廿四項同第廿五項係邊個負責？有冇牽頭單位？").steps
+    assert [(s.op, s.tasks) for s in steps] == [(Op.WHO_LEADS, (24, 25))]
+
+
+def test_a_part_asking_a_figure_is_not_the_previous_question_again(assistant, notice):
+    q = "Two things: who leads task 29, and by what percentage should complaint dispatch get faster?"
+    steps = make_plan(notice, q).steps
+    assert steps[0].op == Op.WHO_LEADS and steps[1].op != Op.WHO_LEADS
+    answer = assistant.ask(q)
+    assert "10%" in answer.answer and "省政務服務和數據管理局" in answer.answer and items(answer) == [29]
+
+
+def test_a_figure_standing_by_the_question_words_is_stated(assistant):
+    history = [("第二十九項誰牽頭？", assistant.ask("第二十九項誰牽頭？").answer)]
+    answer = assistant.ask("那要提速多少？", history)
+    assert not answer.not_stated and "10%" in answer.answer
+    assert assistant.ask("民意速辦需要多少坐席人員？").not_stated  # 超500項 counts something else
+
+
+@pytest.mark.parametrize("question", ["香港身份證快到期了，要怎麼換領？", "澳門的稅務怎樣申報？", "香港護照點樣續期？"])
+def test_hong_kong_or_macao_own_services_are_out_of_scope(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.refused and not answer.citations
+
+
+@pytest.mark.parametrize("question, task", [("香港居民可以用居住證辦什麼？", 1),
+                                            ("跟香港、澳门的数字化交流合作在哪一项？", 55)])
+def test_what_the_notice_ties_to_hong_kong_is_still_answered(assistant, question, task):
+    answer = assistant.ask(question)
+    assert not answer.refused and task in items(answer)
+
+
+def test_an_everyday_name_links_to_the_notice_term(assistant):
+    answer = assistant.ask("香港人喺大灣區用回鄉證方唔方便？份文件有冇講到？")
+    assert items(answer) == [1] and "港澳居民往來內地通行證" in answer.answer
+    assert answer.answer.count("根據第一項") == 1  # the second part adds no second copy
+
+
+def test_a_question_naming_the_whole_task_gets_its_first_sentences(assistant):
+    answer = assistant.ask("「一網通辦2.0」今年要做什麼")
+    assert "高效辦成一件事" in answer.answer and items(answer) == [25]
+
+
+def test_cross_border_services_the_notice_ties_to_hong_kong_are_not_their_own(assistant):
+    for question in ("香港的跨境支付有什麼安排？", "香港居民怎樣辦理居住證？"):
+        answer = assistant.ask(question)
+        assert not answer.refused and 1 in items(answer), question

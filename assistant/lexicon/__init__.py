@@ -23,7 +23,7 @@ SIGNALS = (
     "most", "least", "joint", "yes_no", "section_of", "section_word", "describe", "issuer", "date",
     "addressees", "approval", "totals_object", "doc", "mention", "followup_ref", "among", "switch",
     "negation", "status", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
-    "ask_figure", "frame", "no_co", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare",
+    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare",
 )
 
 
@@ -119,10 +119,52 @@ def cues(norm: str) -> tuple[Cue, ...]:
         for start, end in spans:
             found.extend(Cue(s, phrase, start, end) for s in sigs)
             taken[start:end] = [True] * (end - start)
+    found.extend(_homophone_cues(norm, taken))
     for pat, signal, phrase in _en_patterns():
         for m in pat.finditer(norm):
             found.append(Cue(signal, phrase, m.start(), m.end()))
     return tuple(sorted(found, key=lambda c: (c.start, -c.end)))
+
+
+@cache
+def _cue_sounds() -> dict[tuple[str, ...], tuple[str, tuple[str, ...]]]:
+    """Toned pinyin of every Chinese cue phrase of 2–4 characters → (phrase, signals)."""
+    from pypinyin import Style, pinyin
+
+    out: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}
+    for phrase, sigs in _zh_phrases():
+        if 2 <= len(phrase) <= 4 and _HAN.fullmatch(phrase):
+            out.setdefault(tuple(p[0] for p in pinyin(phrase, style=Style.TONE3)), (phrase, sigs))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _sound(char: str) -> str:
+    from pypinyin import Style, pinyin
+
+    return pinyin(char, style=Style.TONE3)[0][0]
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def _homophone_cues(norm: str, taken: list[bool]) -> list[Cue]:
+    """A cue phrase typed with one wrong character of the same sound (對像 for 對象, 牽投 for 牽頭):
+    read as the phrase, where no exact cue already took those characters."""
+    sounds = _cue_sounds()
+    found: list[Cue] = []
+    for run in _HAN.finditer(norm):
+        for length in (4, 3, 2):
+            for start in range(run.start(), run.end() - length + 1):
+                end = start + length
+                if any(taken[start:end]):
+                    continue
+                window = norm[start:end]
+                hit = sounds.get(tuple(_sound(c) for c in window))
+                if hit and sum(a != b for a, b in zip(window, hit[0], strict=True)) == 1:
+                    found.extend(Cue(s, hit[0], start, end) for s in hit[1])
+                    taken[start:end] = [True] * length
+    return found
 
 
 def signals(norm: str) -> set[str]:
@@ -137,6 +179,13 @@ def signals(norm: str) -> set[str]:
     if {"has_lead", "more_than_one"} & out:
         out.add("lead")
     return out
+
+
+@cache
+def term_aliases() -> tuple[tuple[str, str], ...]:
+    """(folded everyday name, the notice's term), longest first: 回鄉證 → 港澳居民往來內地通行證."""
+    pairs = {fold(k): v for k, v in table("zh").get("term_aliases", {}).items()}
+    return tuple(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
 
 
 def english_units() -> dict[str, str]:
