@@ -53,7 +53,7 @@ class Config:
     model_path: Path = CACHE_HOME / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
     llm_threads: int = 2
     llm_ctx: int = 2048
-    llm_max_tokens: int = 72
+    llm_max_tokens: int = 96
     llm_timeout_s: float = 60.0
     llm_grammar: bool = True  # constrain decoding so figures and item numbers come from the evidence
     explain_budget_s: float = 10.0  # an explanation still running then is cut at its last verified sentence

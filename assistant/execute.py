@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from corpus import Notice, Task
+from corpus.english import english_rendering
 from corpus.script import fold
 from index import Hit
 
@@ -445,7 +446,9 @@ def _quote_tasks(step: Step, ctx: Context, tasks: list[Task], lead_in: str = "",
         quotes[task.number] = quote
         who = lookup.responsibility(task, ctx.english, heading=False)
         if ctx.english:
-            parts.append(f"According to {lookup.task_heading(task, True)}: 「{quote}」 {who}")
+            rendering = " ".join(filter(None, (english_rendering(p) for p in picked)))
+            english = f" (unofficial translation: \"{rendering}\")" if rendering else ""
+            parts.append(f"According to {lookup.task_heading(task, True)}: 「{quote}」{english} {who}")
         else:
             parts.append(f"根據{lookup.task_heading(task, False)}:「{quote}」{who}")
     nums = tuple(t.number for t in tasks)
@@ -496,13 +499,30 @@ def not_stated(step: Step, ctx: Context) -> Result:
 
 def _has_fact(step: Step, sentence: str) -> bool:
     """The evidence carries the fact asked for: for a figure, a number standing by words of the
-    question (「多少坐席人員」 is not answered by 「超500項…事項」)."""
+    question (「多少坐席人員」 is not answered by 「超500項…事項」, 「提速多少」 is by 「速度提升10%」)."""
     pattern = _FACT_PRESENT[step.fact]
     if step.fact != "figure":
         return bool(pattern.search(sentence))
-    folded, words = fold(sentence), set(content_phrases_pairs(step.query))
+    folded = fold(sentence)
+    chars = {c for p in content_phrases_pairs(step.query) for c in p if c not in _GLUE_CHARS}
+    if not chars:
+        return _english_figure_by_words(step.query, sentence)
     for m in pattern.finditer(folded):
-        around = folded[max(0, m.start() - 4):m.end() + 4]
+        around = folded[max(0, m.start() - 6):m.end() + 6]
+        if len(chars & set(around)) >= 2:
+            return True
+    return False
+
+
+_GLUE_CHARS = set("的了是在和与及并等为对将把从向以于其或也都要又这那个中上下可能会有多少几")
+
+
+def _english_figure_by_words(query: str, sentence: str) -> bool:
+    """An English question: a figure of the sentence's English rendering stands by a word of it."""
+    rendering = (english_rendering(sentence) or "").lower()
+    words = {w[:5] for w in re.findall(r"[a-z]{4,}", query.lower())} - {"what", "which", "there", "will", "many", "much"}
+    for m in re.finditer(r"\d+(?:\.\d+)?%?", rendering):
+        around = rendering[max(0, m.start() - 50):m.end() + 50]
         if any(w in around for w in words):
             return True
     return False

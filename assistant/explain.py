@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from llama_index.core.llms import ChatMessage, MessageRole
@@ -38,12 +38,16 @@ LABEL = {"zh-Hant": "解釋(模型生成,已逐句核對原文):", "zh-Hans": "�
 WITHDRAWN = "模型的解釋未通過核對,已撤回;以上原文證據不受影響。/ The model's explanation failed verification and was withdrawn; the evidence above stands."
 BUSY = "模型暫時無法使用,只顯示原文證據。/ The model is unavailable: evidence only."
 CHINESE_EVIDENCE_CHARS = 140  # Chinese evidence shorter than this already answers a Chinese question
-EVIDENCE_CHARS = 150  # prompt budget: prompt length is the main cost on this CPU
+ENGLISH_EVIDENCE_CHARS = 350  # the same for its English rendering
+EVIDENCE_CHARS = {"zh": 150, "en": 450}  # prompt budget: prompt length is the main cost on this CPU
 
 
 def worth_explaining(script: Script, evidence: list[Evidence]) -> bool:
-    """The model adds something when the evidence is not in the asker's language, or is long."""
-    return script == "en" or sum(len(e.sentence) for e in evidence) >= CHINESE_EVIDENCE_CHARS
+    """The model adds something when the evidence, in the asker's language, is too long to read at a
+    glance. English needs the shipped English rendering of the evidence: the model copies from it."""
+    if script == "en":
+        return all(e.rendering for e in evidence) and sum(len(e.rendering) for e in evidence) >= ENGLISH_EVIDENCE_CHARS
+    return sum(len(e.sentence) for e in evidence) >= CHINESE_EVIDENCE_CHARS
 
 
 def _cite(n: int, english: bool) -> str:
@@ -54,8 +58,8 @@ def build_messages(question: str, script: Script, evidence: list[Evidence]) -> t
     english = script == "en"
     lines, used, kept = [], 0, []
     for e in evidence:
-        line = f"{_cite(e.task, english)}{e.sentence}"
-        if lines and used + len(line) > EVIDENCE_CHARS:
+        line = f"{_cite(e.task, english)} {e.rendering}" if english else f"{_cite(e.task, english)}{e.sentence}"
+        if lines and used + len(line) > EVIDENCE_CHARS["en" if english else "zh"]:
             break
         lines.append(line)
         kept.append(e)
@@ -65,19 +69,106 @@ def build_messages(question: str, script: Script, evidence: list[Evidence]) -> t
             ChatMessage(role=MessageRole.USER, content=user)], kept
 
 
-def grammar_for(evidence: list[Evidence], english: bool) -> str:
-    """GBNF: free text without digits or brackets, plus the evidence's own figures and item
-    citations — a figure or item number the evidence lacks cannot be written at all."""
-    text = " ".join(e.sentence for e in evidence)
-    figures = sorted(set(re.findall(r"\d+(?:\.\d+)?%?", text)), key=len, reverse=True)
-    cites = sorted({_cite(e.task, english) for e in evidence})
-    alts = [json.dumps(c, ensure_ascii=False) for c in cites + figures]
-    return (
-        "root ::= piece+\n"
-        "piece ::= text | token\n"
-        "text ::= [^0-9０-９〔〕\\[\\]【】\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]\n"
-        f"token ::= {' | '.join(alts)}\n"
-    )
+def by_relevance(units: dict[int, list[str]], question: str,
+                 similarity: Callable[[str, list[str]], list[float]]) -> dict[int, list[str]]:
+    """The clauses most like the question first (tasks too): a small model copies from the top, and
+    clause order carries no meaning once short time phrases are glued to their clause."""
+    scored = {n: sorted(zip(similarity(question, parts), parts, strict=True), key=lambda x: -x[0])
+              for n, parts in units.items()}
+    order = sorted(scored, key=lambda n: -scored[n][0][0])
+    return {n: [p for _, p in scored[n]] for n in order}
+
+
+def copy_units(evidence: list[Evidence], english: bool) -> dict[int, list[str]]:
+    """Per task, in the evidence's order, the clauses an explanation may copy."""
+    units: dict[int, list[str]] = {}
+    for e in evidence:
+        units.setdefault(e.task, []).extend(clauses(e.rendering if english else e.sentence, english))
+    return units
+
+
+_CLAUSE_ZH = re.compile(r"[^,，;；。]+")
+SHORT_CLAUSE_ZH = 6  # 「到2024年底」「同時」: too short to stand alone, copied only with the clause after it
+SHORT_CLAUSE_EN = 4  # words
+
+
+def clauses(sentence: str, english: bool) -> list[str]:
+    """A sentence's clauses, the units an explanation may copy: comma parts for Chinese, "; " parts
+    for the shipped English rendering. A short clause (a time, a connective) is glued to the next
+    one, so "by the end of 2024" can never be copied onto a clause it does not govern."""
+    parts = ([p.strip() for p in sentence.rstrip(" .").split("; ")] if english
+             else [p.strip() for p in _CLAUSE_ZH.findall(sentence)])
+    parts = [p for p in parts if p]
+    out: list[str] = []
+    carry = ""
+    joiner = "; " if english else "，"
+    for p in parts:
+        p = carry + joiner + p if carry else p
+        short = len(p.split()) <= SHORT_CLAUSE_EN if english else len(re.findall(r"[\u4e00-\u9fff]", p)) <= SHORT_CLAUSE_ZH
+        carry = p if short else ""
+        if not short:
+            out.append(p)
+    if carry:
+        out = out[:-1] + [out[-1] + joiner + carry] if out else [carry]
+    return out
+
+
+def _lower_first(clause: str) -> str:
+    """"Improve the mechanism" → "improve the mechanism" after "The notice plans to"; names stay."""
+    word = clause.split(" ", 1)[0]
+    return clause if word.isupper() or word in _KEEP_CAPITAL else clause[:1].lower() + clause[1:]
+
+
+_KEEP_CAPITAL = {"Guangdong", "Hong", "Macao", "Macau", "China", "Greater", "Shenzhen", "Guangzhou", "Zhuhai"}
+
+
+# A sentence starts with one of the clauses most like the question (units come relevance-sorted):
+# left free, a small model starts copying at the top of the evidence whatever was asked.
+FIRST_WITHIN = 2
+MAX_CLAUSES = {"zh": 3, "en": 2}  # per sentence: what fits the token budget (English takes more tokens)
+
+
+def copy_grammar(units: dict[int, list[str]], english: bool) -> str:
+    """GBNF in which every sentence is an opener, then one to three clauses copied verbatim from one
+    task's evidence in their own order, then that task's citation. The model chooses what answers
+    the question; it cannot reword, negate, re-date, mix figures or cite another item."""
+    q = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731
+    joiner = q("; " if english else "，")
+    rules: dict[str, str] = {}
+
+    def pick(n: int, i: int, j: int, first: bool) -> str:
+        """Rule for an ordered selection among clauses i.. of task n, at most j more of them
+        (first: at least one, with no joiner before it)."""
+        name = f"{'t' if first else 'r'}{n}x{i}x{j}"
+        if name in rules:
+            return name
+        k = len(units[n])
+        take = f"c{n}x{i}" if first else f"{joiner} c{n}x{i}"
+        if j > 1 and i + 1 < k:
+            take += " " + pick(n, i + 1, j - 1, False)
+        alts = [take]
+        if i + 1 < k and (not first or i + 1 < FIRST_WITHIN):
+            alts.append(pick(n, i + 1, j, first))
+        rules[name] = " | ".join(f"({a})" for a in alts) if first else f"({' | '.join(f'({a})' for a in alts)})?"
+        return name
+
+    sentence_rules = []
+    most = MAX_CLAUSES["en" if english else "zh"]
+    for n, parts in units.items():
+        for i, part in enumerate(parts):
+            rules[f"c{n}x{i}"] = q(_lower_first(part) if english else part)
+        cite = q((" " if english else "") + _cite(n, english) + ("." if english else "。"))
+        rules[f"s{n}"] = f"opener {pick(n, 0, most, True)} {cite}"
+        sentence_rules.append(f"s{n}")
+    openers = OPENERS_EN if english else OPENERS_ZH
+    second = ' (" " sentence)?' if english else " sentence?"
+    head = [f"root ::= sentence{second}", f"sentence ::= {' | '.join(sentence_rules)}",
+            f"opener ::= {' | '.join(q(o) for o in openers)}"]
+    return "\n".join(head + [f"{k} ::= {v}" for k, v in rules.items()]) + "\n"
+
+
+OPENERS_ZH = ("通知提出：", "重點是：")
+OPENERS_EN = ("The notice plans to ",)
 
 
 class ExplanationCache:
@@ -125,14 +216,21 @@ def explain(assistant: Assistant, answer: Answer) -> Iterator[Answer]:
     english = script == "en"
     base = {**answer.__dict__, "pending": None}
     label = LABEL[script]
-    messages, evidence = build_messages(question, script, evidence)
     key = ExplanationCache.key(question, evidence, script)
     cached = assistant.explanations.get(key)
     if cached is not None:
         yield _with(base, cached, label, used_llm=True, notice="")
         return
+    similarity = assistant.retriever.similarities if assistant.retriever.mode != "bm25" else None
+    if similarity is not None:  # the prompt's budget keeps the sentences most like the question
+        sims = similarity(question, [e.rendering or e.sentence for e in evidence])
+        evidence = [e for _, e in sorted(zip(sims, evidence, strict=True), key=lambda x: -x[0])]
+    messages, evidence = build_messages(question, script, evidence)
     units = sorted({u for e in evidence for u in assistant.notice.tasks[e.task - 1].units})
-    grammar = grammar_for(evidence, english) if assistant.cfg.llm_grammar else None
+    units_copied = copy_units(evidence, english)
+    if similarity is not None:
+        units_copied = by_relevance(units_copied, question, similarity)
+    grammar = copy_grammar(units_copied, english) if assistant.cfg.llm_grammar else None
     budget = assistant.cfg.explain_budget_s
     started = time.perf_counter()
     text, cut = "", False
@@ -148,7 +246,10 @@ def explain(assistant: Assistant, answer: Answer) -> Iterator[Answer]:
         log.warning("model failed: %s", e)
         yield Answer(**{**base, "notice": BUSY})
         return
-    text = _complete_sentences(text.strip())
+    text = text.strip()
+    if grammar is not None:
+        text = close_copied(text, units_copied, english)
+    text = _complete_sentences(text)
     if not english and detect(text) == "zh-Hans":
         text = to_traditional(text)
     similarity = assistant.retriever.similarities if english and assistant.retriever.mode != "bm25" else None
@@ -166,6 +267,31 @@ def explain(assistant: Assistant, answer: Answer) -> Iterator[Answer]:
     kept = verdict.kept
     assistant.explanations.put(key, kept)
     yield _with(base, kept, label, used_llm=True, notice="")
+
+
+def close_copied(text: str, units: dict[int, list[str]], english: bool) -> str:
+    """A copied explanation cut off by the token limit or the time budget: its complete clauses are
+    still the evidence word for word, so the sentence is closed after the last of them with the
+    citation of the task they come from (what the grammar would have written next)."""
+    ends = [m.end() for m in re.finditer(r"〕。|\]\.", text)]
+    done, rest = (text[: ends[-1]], text[ends[-1]:]) if ends else ("", text)
+    rest = rest.strip()
+    opener = next((o for o in (OPENERS_EN if english else OPENERS_ZH) if rest.startswith(o)), None)
+    if opener is None:
+        return done
+    joiner = "; " if english else "，"
+    pieces = rest[len(opener):].split(joiner)
+    for n, parts in units.items():
+        known = [_lower_first(p) for p in parts] if english else parts
+        whole = []
+        for piece in pieces:
+            if piece not in known:
+                break
+            whole.append(piece)
+        if whole:
+            closing = (" " if english else "") + _cite(n, english) + ("." if english else "。")
+            return (done + (" " if english and done else "") + opener + joiner.join(whole) + closing).strip()
+    return done
 
 
 def _complete_sentences(text: str) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from config import Config
 from corpus import Notice, Task
+from corpus.english import english_rendering
 from corpus.script import Script, detect, render
 from index import Hit, HybridRetriever, open_retriever
 
@@ -110,8 +111,9 @@ class Assistant:
         plan = self.plan(text, focus)
         results = self.run(plan, focus, script)
         answer = self.compose(plan, results, script)
-        evidence = [Evidence(n, s) for r in results for n in r.explainable
-                    for s in verify_sentences(r.quotes.get(n, ""))]
+        english = script == "en"
+        evidence = [Evidence(n, s, (english_rendering(s) or "") if english else "") for r in results
+                    for n in r.explainable for s in verify_sentences(r.quotes.get(n, ""))]
         if evidence and not answer.refused and worth_explaining(script, evidence):
             if self.llm is not None:
                 answer.pending = (text, script, evidence)

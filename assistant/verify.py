@@ -22,6 +22,8 @@ from corpus.units import ENGLISH_NAMES
 _CITATION = re.compile(r"[〔\[【(（]\s*(?:第\s*([零一二两三四五六七八九十百\d]{1,4})\s*[項项条條]|(?:task|item)\s*(\d{1,3}))\s*[〕\]】)）]",
                        re.IGNORECASE)
 _SENTENCE = re.compile(r"[^。！？!?;；\n]+(?:[。！？!?;；]+|$)|[^.!?\n]+(?:[.!?]+(?=\s|$)|$)")
+# English: clauses joined by "; " (the notice's comma parts, copied) are one sentence
+_SENTENCE_EN = re.compile(r"[^.!?\n]+(?:[.!?]+(?=\s|$)|$)")
 _ARABIC = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|[万萬亿億]?\s*[个個家项項条條亩畝人次届屆轮輪期批座所类類元]?)")
 _CN_NUM = re.compile(r"[零一二两兩三四五六七八九十百千万萬亿億]+\s*(?:个|個|家|项|項|条|條|亩|畝|人|次|届|屆|轮|輪|期|批|座|所|类|類|元|%)")
 _ORG_ZH = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:委员会|办公室|总站|分行|厅|局|部|委)(?![署门分件位长员会])")
@@ -65,6 +67,7 @@ MIN_GROUNDED_EN = 0.6
 class Evidence:
     task: int
     sentence: str  # Traditional, as in the notice
+    rendering: str = ""  # its shipped English rendering, for English explanations
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,9 @@ class Verdict:
 Similarity = Callable[[str, list[str]], list[float]]
 
 
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip(" \n。.!?！？;；")]
+def sentences(text: str, english: bool = False) -> list[str]:
+    pattern = _SENTENCE_EN if english else _SENTENCE
+    return [s.strip() for s in pattern.findall(text) if s.strip(" \n。.!?！？;；")]
 
 
 def cited(text: str) -> list[int]:
@@ -105,13 +109,24 @@ def _figures(text: str) -> list[str]:
 def _best_evidence(sentence: str, evidence: Sequence[Evidence], english: bool,
                    similarity: Similarity | None) -> tuple[int, float]:
     if english and similarity is not None:
-        sims = similarity(sentence, [e.sentence for e in evidence])
+        sims = similarity(sentence, [e.rendering or e.sentence for e in evidence])
         i = max(range(len(evidence)), key=lambda k: sims[k])
         return i, sims[i]
     pairs = _pairs(fold(sentence))
     scores = [sum(p in fold(e.sentence) for p in pairs) / max(1, len(pairs)) for e in evidence]
     i = max(range(len(evidence)), key=lambda k: scores[k])
     return i, scores[i]
+
+
+def _with_task_joins(evidence: Sequence[Evidence]) -> list[Evidence]:
+    """Each sentence, plus each task's sentences joined: an explanation may join clauses of two
+    sentences of one task, and then rests on both."""
+    joined: dict[int, list[Evidence]] = {}
+    for e in evidence:
+        joined.setdefault(e.task, []).append(e)
+    extra = [Evidence(n, "".join(e.sentence for e in es), " ".join(e.rendering for e in es if e.rendering))
+             for n, es in joined.items() if len(es) > 1]
+    return [*evidence, *extra]
 
 
 def check_sentence(sentence: str, evidence: Sequence[Evidence], units: Sequence[str], question: str,
@@ -123,6 +138,7 @@ def check_sentence(sentence: str, evidence: Sequence[Evidence], units: Sequence[
         problems.append("repeats or asks the question instead of explaining the evidence")
     all_text = fold(" ".join(e.sentence for e in evidence))
     allowed_items = {e.task for e in evidence}
+    evidence = _with_task_joins(evidence)
     i, support = _best_evidence(sentence, evidence, english, similarity)
     source = fold(evidence[i].sentence)
     outside = [n for n in cited(sentence) if n not in allowed_items]
@@ -156,10 +172,11 @@ def check_sentence(sentence: str, evidence: Sequence[Evidence], units: Sequence[
                 problems.append(f"status word without support: {word}")
         if similarity is not None and support < MIN_SIMILARITY_EN:
             problems.append(f"meaning too far from its evidence ({support:.2f})")
-        invented = english_invented_names(sentence, [e.task for e in evidence], question)
+        rendered = " ".join(e.rendering for e in evidence)
+        invented = english_invented_names(sentence, [e.task for e in evidence], question + " " + rendered)
         if invented:
             problems.append(f"names in English that its evidence does not: {', '.join(invented)}")
-        share = english_grounded_share(sentence, [e.task for e in evidence], question)
+        share = english_grounded_share(sentence, [e.task for e in evidence], question + " " + rendered)
         if share < MIN_GROUNDED_EN:
             problems.append(f"only {share:.0%} of its English words are in the gloss of its evidence")
     if re.search(r"[\u4e00-\u9fff]", body):
@@ -254,7 +271,7 @@ def _arabic_values(text: str) -> str:
 def verify(explanation: str, evidence: Sequence[Evidence], units: Sequence[str], question: str,
            english: bool, similarity: Similarity | None = None) -> Verdict:
     """Keep the explanation up to its last verified sentence."""
-    parts = sentences(explanation)
+    parts = sentences(explanation, english)
     kept: list[str] = []
     for s in parts:
         problems = check_sentence(s, evidence, units, question, english, similarity)

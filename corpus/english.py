@@ -26,3 +26,25 @@ class EnglishGloss:
 def load_gloss(path: Path = GLOSS_PATH) -> dict[int, EnglishGloss]:
     raw = json.loads(path.read_text(encoding="utf-8"))
     return {int(k): EnglishGloss(v["title"], tuple(v["keywords"])) for k, v in raw.items()}
+
+
+TRANSLATION_PATH = Path(__file__).with_name("translation_en.json")
+
+
+def _sentence_key(sentence: str) -> str:
+    return sentence.strip().rstrip("。;；.").replace(" ", "")
+
+
+@lru_cache(maxsize=2)
+def load_translation(path: Path = TRANSLATION_PATH) -> dict[str, str]:
+    """The shipped English rendering of every task sentence (an unofficial translation, checked
+    figure by figure against the Chinese), keyed by the Chinese sentence."""
+    if not path.exists():
+        return {}
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {_sentence_key(s["zh"]): s["en"] for rows in raw.values() for s in rows if s.get("en")}
+
+
+def english_rendering(sentence: str) -> str | None:
+    """The English rendering of one sentence of the notice, or None when it has none."""
+    return load_translation().get(_sentence_key(sentence))

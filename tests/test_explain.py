@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.explain import grammar_for, worth_explaining
+from assistant.explain import clauses, copy_grammar, copy_units, worth_explaining
 from assistant.verify import Evidence, verify
 
 LAW = Evidence(20, "推進數據基礎制度建設,加快研究起草《廣東省數據條例》。")
@@ -59,14 +59,32 @@ def test_explanation_is_kept_up_to_its_last_verified_sentence():
     assert v.n_kept == 1 and v.kept.endswith("〔第二十項〕。") and v.problems
 
 
-def test_grammar_allows_only_the_evidence_figures_and_items():
-    g = grammar_for([PILOTS], english=False)
-    assert '"2"' in g and '"14"' in g and '"〔第七項〕"' in g and "0-9" in g
-    assert not re.search(r'"(?:3|5|20)"', g)
+def test_short_clauses_are_glued_to_the_clause_they_govern():
+    parts = clauses("到2024年底,優化實施“港車北上”,推動“粵車南下”取得階段性進展。", english=False)
+    assert parts[0].startswith("到2024年底") and "港車北上" in parts[0] and len(parts) == 2
+    parts = clauses("By the end of 2024; optimise the implementation of X; make phased progress on Y.", english=True)
+    assert parts[0].startswith("By the end of 2024") and parts[-1] == "make phased progress on Y"
+
+
+def test_copy_grammar_only_lets_the_model_copy_evidence_clauses_with_their_own_item():
+    from llama_cpp import LlamaGrammar
+
+    grammar = copy_grammar(copy_units([PILOTS, CARS], english=False), english=False)
+    LlamaGrammar.from_string(grammar, verbose=False)  # llama.cpp accepts it
+    literals = set(re.findall(r'"((?:[^"\\]|\\.)*)"', grammar))
+    copied = {c for c in literals if len(c) > 6 and not c.startswith("〔")}
+    # every longer literal is a clause of the evidence, word for word
+    assert copied and all(c.replace("，", ",") in (PILOTS.sentence + CARS.sentence) for c in copied), copied
+    # each task's sentence rule ends with that task's own citation and no other
+    assert re.search(r"s7 ::= opener t7x0x3 \"〔第七項〕。\"", grammar)
+    assert re.search(r"s3 ::= opener t3x0x3 \"〔第三項〕。\"", grammar)
+    assert not re.search(r"[0-9]", "".join(literals - copied).replace("2024", ""))
 
 
 def test_model_runs_only_where_it_adds_something():
-    assert worth_explaining("en", [LAW])  # Chinese evidence, English question
+    long_en = Evidence(LAW.task, LAW.sentence, rendering="Promote the building of basic data systems; " * 10)
+    assert worth_explaining("en", [long_en])  # long evidence: the model picks what answers
+    assert not worth_explaining("en", [LAW])  # no English rendering to copy from
     assert not worth_explaining("zh-Hant", [LAW])  # the evidence already answers in the asker's script
 
 
