@@ -252,6 +252,83 @@ def multi_lead_tasks(step: Step, ctx: Context) -> Result:
     return Result(step, head + "\n" + "\n".join(lines), nums, tasks=nums)
 
 
+_FILTER_ZH = {"no_lead": "沒有指定牽頭單位", "multi_lead": "由多於一個單位牽頭", "no_co": "沒有列按職責分工負責的單位"}
+_FILTER_EN = {"no_lead": "name no lead unit", "multi_lead": "have more than one lead unit",
+              "no_co": "name no co-responsible unit (按職責分工負責)"}
+_CONDITION_ROLE_ZH = {"lead": "牽頭", "co": "按職責分工負責", "any": "參與(牽頭或按職責分工負責)"}
+_CONDITION_ROLE_EN = {"lead": "leads", "co": "shares (按職責分工負責)", "any": "is named in (lead or co-responsible)"}
+
+
+def _conditions(step: Step, ctx: Context) -> list[str]:
+    """Each condition of a FILTER_TASKS step, in words."""
+    english, out = ctx.english, []
+    for f in step.filters:
+        if f in _FILTER_ZH:
+            out.append(_FILTER_EN[f] if english else _FILTER_ZH[f])
+        elif f == "n_leads":
+            out.append(f"have exactly {step.n} lead unit(s)" if english else f"恰有{step.n}個牽頭單位")
+        elif f == "unit":
+            names = ("; " if english else "、").join(unit_name(u, english) for u in step.units)
+            out.append(f"in which {names} {_CONDITION_ROLE_EN[step.role]}" if english
+                       else f"{names}{_CONDITION_ROLE_ZH[step.role]}")
+        elif f == "alone":
+            out.append("name no other unit" if english else "沒有列其他單位")
+        elif f == "section":
+            names = "、".join(f"{s.numeral}、{s.title}" for s in (ctx.notice.sections[n - 1] for n in step.sections))
+            out.append(f"are in section {names}" if english else f"屬第{names.split('、')[0]}部分")
+    return out
+
+
+def filter_tasks(step: Step, ctx: Context) -> Result:
+    nums = step_tasks(ctx.notice, step)
+    tasks = _tasks(ctx, nums)
+    conds = _conditions(step, ctx)
+    if ctx.english:
+        text = (f"{len(tasks)} of the {len(ctx.notice.tasks)} tasks meet all of these: " + "; ".join(conds) +
+                (f": {listing(tasks, True)}." if tasks else "."))
+    else:
+        text = (f"同時符合以下條件({';'.join(conds)})的任務有{len(tasks)}項" + (f":{listing(tasks, False)}。" if tasks else "。"))
+    return Result(step, text, nums, tasks=nums)
+
+
+def rank_tasks(step: Step, ctx: Context) -> Result:
+    def size(t: Task) -> int:
+        return len(t.leads if step.role == "lead" else t.co if step.role == "co" else t.units)
+
+    best = (min if step.least else max)(size(t) for t in ctx.notice.tasks)
+    top = [t for t in ctx.notice.tasks if size(t) == best]
+    nums = tuple(t.number for t in top)
+    what = {"lead": ("lead units", "牽頭單位"), "co": ("co-responsible units", "按職責分工負責的單位"),
+            "any": ("units", "單位")}[step.role]
+    which = ("fewest" if step.least else "most")
+    lines = [(f"- Task {t.number} 「{t.title}」: " + "; ".join(unit_name(u, True) for u in _role_units(t, step.role))
+              if ctx.english else f"- 第{t.numeral}項「{t.title}」:{'、'.join(_role_units(t, step.role))}") +
+             " " + cite(t.number, ctx.english) for t in top]
+    head = (f"The task(s) naming the {which} {what[0]} ({best}):" if ctx.english
+            else f"列出{what[1]}{'最少' if step.least else '最多'}的任務({best}個):")
+    return Result(step, head + "\n" + "\n".join(lines), nums, tasks=nums)
+
+
+def _role_units(task: Task, role: str) -> tuple[str, ...]:
+    return task.leads if role == "lead" else task.co if role == "co" else task.units
+
+
+def common_units(step: Step, ctx: Context) -> Result:
+    tasks = _tasks(ctx, step.tasks)
+    shared = [u for u in tasks[0].units if all(u in t.units for t in tasks[1:])] if tasks else []
+    nums = tuple(t.number for t in tasks)
+    which = listing(tasks, ctx.english)
+    if ctx.english:
+        names = "; ".join(unit_name(u, True) for u in shared)
+        text = (f"Units named in every one of these {len(tasks)} tasks ({which}): {names}." if shared
+                else f"No unit is named in every one of these {len(tasks)} tasks ({which}).")
+    else:
+        text = (f"在這{len(tasks)}項任務({which})中都有列出的單位:{'、'.join(shared)}。" if shared
+                else f"沒有單位在這{len(tasks)}項任務({which})中全都列出。")
+    text += "\n" + "\n".join(_roles_line(t, tuple(shared), ctx.english) for t in tasks) if shared else ""
+    return Result(step, text, nums, tasks=nums, units=tuple(shared))
+
+
 def no_co_tasks(step: Step, ctx: Context) -> Result:
     tasks = _tasks(ctx, step_tasks(ctx.notice, step))
     nums = tuple(t.number for t in tasks)
@@ -547,6 +624,9 @@ EXECUTORS: dict[Op, Executor] = {
     Op.NO_LEAD_TASKS: no_lead_tasks,
     Op.MULTI_LEAD_TASKS: multi_lead_tasks,
     Op.NO_CO_TASKS: no_co_tasks,
+    Op.FILTER_TASKS: filter_tasks,
+    Op.RANK_TASKS: rank_tasks,
+    Op.COMMON_UNITS: common_units,
     Op.SECTION_TASKS: section_tasks,
     Op.SECTION_OF: section_of,
     Op.RANK_SECTIONS: rank_sections,

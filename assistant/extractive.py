@@ -41,8 +41,8 @@ def best_sentences(task: Task, question: str, limit: int, scorer: Scorer | None 
         # 「一網通辦2.0今年要做什麼」: the question names what the whole task is about, so the task's
         # first sentences answer it, not only those repeating its name
         best = scored[:limit]
-    if not best:
-        best = scored[:1]
+    if not best:  # 「第一個具體講了什麼？」: nothing in particular asked, so the task's first sentences
+        best = scored[:limit]
     return [s for _, _, s in sorted(best, key=lambda x: x[1])]
 
 

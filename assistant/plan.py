@@ -32,6 +32,9 @@ class Op(StrEnum):
     NO_LEAD_TASKS = "no_lead_tasks"  # tasks naming no lead (optionally within sections)
     MULTI_LEAD_TASKS = "multi_lead_tasks"  # tasks with more than one lead unit
     NO_CO_TASKS = "no_co_tasks"  # tasks that name lead units only, nobody 按職責分工負責
+    FILTER_TASKS = "filter_tasks"  # tasks meeting every one of several conditions (section, leads, co, unit role)
+    RANK_TASKS = "rank_tasks"  # the task(s) naming the most (or fewest) units, of a role
+    COMMON_UNITS = "common_units"  # units named in every one of a set of tasks
     SECTION_TASKS = "section_tasks"  # tasks of a section
     RANK_SECTIONS = "rank_sections"  # which section has the most (or fewest) tasks
     COMPARE_TASKS = "compare_tasks"  # the units two tasks do and do not share
@@ -65,6 +68,7 @@ class Step:
     least: bool = False  # RANK_UNITS / RANK_SECTIONS: the fewest instead of the most
     n: int = 0  # MULTI_LEAD_TASKS: exactly this many lead units (0: more than one)
     exclude_tasks: tuple[int, ...] = ()  # UNIT_TASKS: leave these out ("what OTHER tasks …")
+    filters: tuple[str, ...] = ()  # FILTER_TASKS: no_lead | multi_lead | n_leads | no_co | alone | unit | section
     yes_no: bool = False
     query: str = ""  # the words of this part, for retrieval and sentence choice
     context: tuple[int, ...] = ()  # the conversation's tasks, for a part that alone would be out of scope
@@ -126,6 +130,21 @@ _SUBCLAUSE = re.compile(r"(?:[,，、]\s*(?:and\s+|还有|以及|另外|并且|�
 _ASKS = re.compile(r"哪|谁|什么|几|多少|吗|呢|是否|有没有|怎|如何|\?|？|\b(?:which|who|what|how|when|where|is|are|does|do)\b")
 
 
+_ASKS_EN = re.compile(r"\b(?:which|who|whom|what|how|when|where|is|are|does|do|did|can|will|has|have)\b")
+
+
+# 「…共同牽頭,但沒有列任何配合單位的?」: a piece that narrows the question before it, not a new one
+_RESTRICTS = re.compile(r"(?:但是?|并且|而且|且|同时又|却|but\b|and also\b|yet\b)")
+
+
+def _asks(piece: str) -> bool:
+    """A piece asks something: English needs a question word (", tourism and sports?" is the end
+    of a list, not a second question), Chinese a question word or mark."""
+    if re.search(r"[\u3400-\u9fff]", piece):
+        return bool(_ASKS.search(piece))
+    return bool(_ASKS_EN.search(piece))
+
+
 def _clauses(norm: str) -> list[str]:
     """The parts of a question: sentences, then comma-joined pieces that each ask something
     (「智慧全運誰牽頭,教育數字化又是誰牽頭」); a piece that asks nothing stays with its neighbour."""
@@ -138,7 +157,7 @@ def _clauses(norm: str) -> list[str]:
         merged = [pieces[0]]
         for p in pieces[1:]:
             # 「回到數字低空,還有哪些單位參與」 "besides X, who else…": a lead-in that asks nothing stays with its question
-            if _ASKS.search(merged[-1]) and _ASKS.search(p) and len(merged[-1]) >= 8:
+            if _asks(merged[-1]) and _asks(p) and len(merged[-1]) >= 8 and not _RESTRICTS.match(p):
                 merged.append(p)
             else:
                 merged[-1] = merged[-1] + "," + p
@@ -213,7 +232,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     linked_by = "explicit" if links.tasks else ("title" if links.titles else "")
     units = tuple(links.units)
     role = _role(sig)
-    if units and "no_lead" in sig:  # 「網信辦沒有牽頭的任務」: the unit's tasks it does not lead
+    if units and "no_lead" in sig and not _tasks_without_lead(sig, units, clause):
+        # 「網信辦沒有牽頭的任務」: the unit's tasks it does not lead
         role, sig = "co_only", sig - {"no_lead"}
     count = "count" in sig
     yes_no = "yes_no" in sig
@@ -241,6 +261,22 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
 
     # -- aggregations over every task ----------------------------------------------------------
     n_leads = _lead_count(clause) if "lead" in sig else 0
+    topic_section = _section_by_topic(notice, clause, sig) if not (links.sections or tasks) else None
+    agg_sections = tuple(links.sections) or ((topic_section,) if topic_section else ())
+    if "all_of" in sig and ({"who", "involved"} & sig) and (agg_sections or len(tasks) >= 2 or focus.tasks):
+        # 「那一部分的三項任務,有哪些單位是三項都有份」: units named in every one of those tasks
+        pool = tasks if len(tasks) >= 2 else tuple(t.number for s in agg_sections for t in notice.tasks_in(notice.sections[s - 1])) \
+            or focus.tasks
+        return Step(Op.COMMON_UNITS, tasks=pool, sections=agg_sections, query=clause)
+    if "which_task" in sig and ({"most", "least"} & sig) and not tasks and not units:
+        rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else ("co" if "co" in sig else "any")
+        return Step(Op.RANK_TASKS, role=rank_role, least="least" in sig and "most" not in sig, count=count, query=clause)
+    filters = _task_filters(sig, units, n_leads, agg_sections, clause)
+    if len(filters) >= 2 and not tasks:
+        # 「營商環境那部分有幾項沒寫牽頭單位」「兩個或以上單位共同牽頭但沒有配合單位」: every condition at once
+        return Step(Op.FILTER_TASKS, units=units if "unit" in filters else (), role=role if role != "co_only" else "co",
+                    sections=agg_sections, n=n_leads, filters=filters, count=count, within=focus.tasks if "among" in sig else (),
+                    query=clause)
     if ("more_than_one" in sig or n_leads) and not tasks and not units:
         return Step(Op.MULTI_LEAD_TASKS, count=count, n=n_leads, query=clause)
     if ({"most", "least"} & sig) and ({"section_word", "section_of"} & sig) and not tasks and not units:
@@ -263,7 +299,18 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if "compare" in sig and (len(tasks) >= 2 or (len(tasks) == 1 and focus.tasks)):
         pair = tasks[:2] if len(tasks) >= 2 else (focus.tasks[0], tasks[0])
         return Step(Op.COMPARE_TASKS, tasks=tuple(pair), query=clause)
-    if units and not tasks and "else" in sig and focus.tasks and (asks_who or "among" in sig or "谁" in clause):
+    same_section = lexicon.mentions(clause, "same_section") and bool(focus.tasks) and not (links.sections or tasks)
+    if same_section:
+        # 「同一部分裡還有哪些…」: the section of the task being discussed
+        sections = tuple(dict.fromkeys(notice.tasks[n - 1].section.number for n in focus.tasks[:1]))
+    asks_tasks = lexicon.mentions(clause, "task_list")
+    if units and not tasks and "else" in sig and focus.tasks and asks_tasks and not ({"among"} & sig) \
+            and not sections:
+        # 「嗰個廣電局仲有份做邊幾項？」: the unit's other tasks, not the other units of this one
+        return Step(Op.UNIT_TASKS, units=units, role=role, count=count, exclude_tasks=focus.tasks, query=clause,
+                    linked_by="explicit")
+    if units and not tasks and "else" in sig and focus.tasks and not asks_tasks \
+            and (asks_who or "among" in sig or "谁" in clause):
         # 「其中法院、檢察院之外還有誰？」: the conversation's task, without the units named
         return Step(Op.WHO_INVOLVED, tasks=focus.tasks[:3], exclude=units, query=clause, linked_by="focus")
     if not units and not tasks and "unit_ref" in sig and focus.result_units:
@@ -282,7 +329,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             return Step(Op.SHARED_TASKS, units=units, role=role, count=count, within=within, query=clause)
         if not (content and not ({"list", "count", "lead", "co", "involved"} & sig)):
             within = within or (tuple(t.number for s in sections for t in notice.tasks_in(notice.sections[s - 1])))
-            return Step(Op.UNIT_TASKS, units=units, role=role, count=count, within=within, query=clause)
+            others = focus.tasks[:1] if same_section and "else" in sig else ()  # 「同一部分還有哪些」: not this one
+            return Step(Op.UNIT_TASKS, units=units, role=role, count=count, within=within, exclude_tasks=others,
+                        query=clause)
 
     # -- a named task --------------------------------------------------------------------------
     if tasks:
@@ -419,6 +468,51 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
 
 _LEAD_COUNT = re.compile(r"([一二两三四五六七八九十]|\d+)\s*(?:个|家)\s*(?:或以上|以上)?\s*(?:牵头|单位牵头|牵头单位|lead)|"
                          r"\b(two|three|four|five|\d+)\s+lead")
+
+
+def _tasks_without_lead(sig: set[str], units: tuple[str, ...], clause: str) -> bool:
+    """「沒有牽頭單位的任務裡,政數局…」 is about tasks without a lead; 「政數局沒有牽頭的任務」 about the
+    unit's own role."""
+    return "no_lead" in sig and (not units or any(
+        c.signal == "no_lead" and re.match(r"\s*(?:单位|unit)", clause[c.end - 2:] if "单位" in c.phrase else clause[c.end:])
+        for c in lexicon.cues(clause)))
+
+
+def _task_filters(sig: set[str], units: tuple[str, ...], n_leads: int, sections: tuple[int, ...],
+                  clause: str) -> tuple[str, ...]:
+    """The conditions a question puts on tasks, when it puts several."""
+    out = []
+    if _tasks_without_lead(sig, units, clause):
+        out.append("no_lead")
+    if n_leads:
+        out.append("n_leads")
+    elif "more_than_one" in sig:
+        out.append("multi_lead")
+    if "no_co" in sig:
+        out.append("no_co")
+        if "no_lead" in out:  # "only a lead unit, with no co-responsible units": the negation is the co's
+            out.remove("no_lead")
+    if "alone" in sig and units:
+        out.append("alone")
+    if units:
+        out.append("unit")
+    if sections:
+        out.append("section")
+    return tuple(out)
+
+
+def task_meets(task: Task, step: Step) -> bool:
+    """Does a task meet every condition of a FILTER_TASKS step?"""
+    checks = {
+        "no_lead": lambda: not task.leads,
+        "n_leads": lambda: len(task.leads) == step.n,
+        "multi_lead": lambda: len(task.leads) > 1,
+        "no_co": lambda: not task.co,
+        "alone": lambda: set(task.units) <= set(step.units),
+        "unit": lambda: all(role_holds(task, u, step.role) for u in step.units),
+        "section": lambda: task.section.number in step.sections,
+    }
+    return all(checks[f]() for f in step.filters)
 
 
 def _lead_count(clause: str) -> int:
@@ -563,6 +657,8 @@ def step_tasks(notice: Notice, step: Step) -> tuple[int, ...]:
         return tuple(t.number for t in tasks if any(k in fold(t.text) for k in keys))
     if step.op == Op.NO_CO_TASKS:
         return tuple(t.number for t in tasks if t.leads and not t.co)
+    if step.op == Op.FILTER_TASKS:
+        return tuple(t.number for t in tasks if task_meets(t, step))
     return step.tasks
 
 

@@ -252,3 +252,59 @@ def test_cross_border_services_the_notice_ties_to_hong_kong_are_not_their_own(as
     for question in ("香港的跨境支付有什麼安排？", "香港居民怎樣辦理居住證？"):
         answer = assistant.ask(question)
         assert not answer.refused and 1 in items(answer), question
+
+
+# -- several conditions at once, tasks ranked, units common to a set (dev5) ---------------------------
+
+GDPA = "省政務服務和數據管理局"
+
+
+def _units(row: dict) -> set[str]:
+    return set(row["leads"]) | set(row["co"])
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("營商環境那部分有幾項沒寫牽頭單位？是哪些？", lambda t, n, s: not t["leads"] and s == 6),
+    ("哪些任務是兩個或以上單位共同牽頭，但沒有列任何配合單位的？", lambda t, n, s: len(t["leads"]) > 1 and not t["co"]),
+    ("没有牵头单位的任务里，政数局参与了几项？分别是？", lambda t, n, s: not t["leads"] and GDPA in _units(t)),
+    ("只有一个牵头单位、并且没有列任何配合单位的任务有多少项？", lambda t, n, s: len(t["leads"]) == 1 and not t["co"]),
+    ("政数局牵头的任务里，有哪些是它单独负责、没有列任何其他单位的？", lambda t, n, s: _units(t) == {GDPA}),
+])
+def test_every_condition_of_a_question_holds_for_the_tasks_listed(assistant, notice, truth, question, expected):
+    want = sorted(n for n, t in truth.items() if expected(t, n, notice.tasks[n - 1].section.number))
+    answer = assistant.ask(question)
+    assert sorted(set(items(answer))) == want and str(len(want)) in answer.answer, answer.answer
+
+
+def test_a_unit_not_leading_is_not_a_task_without_lead(assistant, truth):
+    answer = assistant.ask("政數局沒有牽頭的任務有哪些？")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if GDPA in t["co"])
+
+
+@pytest.mark.parametrize("question, size", [
+    ("哪一項任務列出的單位最多？總共幾個單位？", lambda t: len(_units(t))),
+    ("哪一項任務的牽頭單位最多？", lambda t: len(t["leads"])),
+])
+def test_the_task_naming_the_most_units(assistant, truth, question, size):
+    most = max(size(t) for t in truth.values())
+    answer = assistant.ask(question)
+    assert set(items(answer)) == {n for n, t in truth.items() if size(t) == most} and str(most) in answer.answer
+
+
+def test_units_named_in_every_task_of_a_section(assistant, notice, truth):
+    section = [t.number for t in notice.tasks if t.section.number == 12]
+    common = set.intersection(*(_units(truth[n]) for n in section))
+    answer = assistant.ask("網絡和數據安全那一部分的三項任務，有哪些單位是三項都有份的？")
+    assert common and all(u in answer.answer for u in common) and set(items(answer)) == set(section)
+
+
+def test_follow_ups_about_a_unit_and_a_section(assistant, truth):
+    h = [("工信廳牽頭幾多項？", assistant.ask("工信廳牽頭幾多項？").answer)]
+    h.append(("係邊幾項？", assistant.ask("係邊幾項？", h).answer))
+    answer = assistant.ask("當中邊幾項係同政數局一齊牽頭？", h)
+    both = {n for n, t in truth.items() if {"省工業和信息化廳", GDPA} <= set(t["leads"])}
+    assert set(items(answer)) == both
+    h = [("政数学院是哪一项？", assistant.ask("政数学院是哪一项？").answer)]
+    h.append(("这一项是谁牵头？", assistant.ask("这一项是谁牵头？", h).answer))
+    answer = assistant.ask("同一部分里还有哪些任务也是政数局牵头的？", h)
+    assert set(items(answer)) == {n for n in (52, 53, 55) if GDPA in truth[n]["leads"]}  # section 13 without 54

@@ -23,7 +23,7 @@ SIGNALS = (
     "most", "least", "joint", "yes_no", "section_of", "section_word", "describe", "issuer", "date",
     "addressees", "approval", "totals_object", "doc", "mention", "followup_ref", "among", "switch",
     "negation", "status", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
-    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare",
+    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "task_list", "same_section", "alone", "which_task", "all_of", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare",
 )
 
 
@@ -178,7 +178,16 @@ def signals(norm: str) -> set[str]:
                 out.add(derived)
     if {"has_lead", "more_than_one"} & out:
         out.add("lead")
+    if "task_list" in out:  # 「哪幾項」 asks for a list of tasks
+        out.add("list")
     return out
+
+
+def mentions(norm: str, signal: str) -> bool:
+    """A phrase of `signal` occurs in the question, even inside a longer cue of another signal
+    (「有哪些任務」 is read as 'involved' and still asks for tasks)."""
+    return any(signal in sigs and phrase in norm for phrase, sigs in _zh_phrases()) or \
+        any(s == signal and pat.search(norm) for pat, s, _ in _en_patterns())
 
 
 @cache
