@@ -15,7 +15,7 @@ from functools import lru_cache
 import jieba.posseg
 
 from corpus import Notice
-from corpus.english import load_gloss
+from corpus.english import load_gloss, load_translation
 from corpus.script import fold
 from corpus.units import ENGLISH_ALIASES, ENGLISH_NAMES
 from index import Hit
@@ -66,8 +66,8 @@ class ScopeEvidence:
 
 @lru_cache(maxsize=1)
 def _english_vocabulary() -> frozenset[str]:
-    """English words of the shipped gloss and glossary: what an English question can be about."""
-    text = " ".join([*(g.text for g in load_gloss().values()), *EN_TO_ZH, _EN_PLACES,
+    """English words of the shipped gloss, translation and glossary: what an English question can be about."""
+    text = " ".join([*(g.text for g in load_gloss().values()), *load_translation().values(), *EN_TO_ZH, _EN_PLACES,
                      *ENGLISH_ALIASES, *ENGLISH_NAMES.values()])
     return frozenset(stem(w) for w in _EN_WORD.findall(text.lower()))
 

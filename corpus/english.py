@@ -48,3 +48,16 @@ def load_translation(path: Path = TRANSLATION_PATH) -> dict[str, str]:
 def english_rendering(sentence: str) -> str | None:
     """The English rendering of one sentence of the notice, or None when it has none."""
     return load_translation().get(_sentence_key(sentence))
+
+
+@lru_cache(maxsize=2)
+def _by_task(path: Path = TRANSLATION_PATH) -> dict[int, str]:
+    if not path.exists():
+        return {}
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {int(k): " ".join(s["en"] for s in rows) for k, rows in raw.items()}
+
+
+def task_translation(number: int) -> str:
+    """A task's whole English rendering ("" for the header or a task without one)."""
+    return _by_task().get(number, "")

@@ -21,6 +21,7 @@ from llama_index.core.vector_stores.types import VectorStoreQuery
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from corpus import Notice
+from corpus.english import task_translation
 
 from .glossary import expand_english
 from .nodes import build_nodes
@@ -65,7 +66,9 @@ class HybridRetriever(BaseRetriever):
         self._store = ChromaVectorStore(chroma_collection=collection) if mode != "bm25" else None
         # Sparse: 56 short documents, indexed in memory in a few milliseconds.
         self._bm25 = bm25s.BM25()
-        self._bm25.index([tokens(n.get_content()) for n in self._nodes], show_progress=False)
+        # (with each task's English rendering: English questions meet the task's whole text, not only its gloss)
+        self._bm25.index([tokens(n.get_content() + " " + task_translation(t)) for n, t in zip(self._nodes, self._tasks, strict=True)],
+                         show_progress=False)
         self._embed = lru_cache(maxsize=1024)(self._embed_uncached)
         self._passage = lru_cache(maxsize=4096)(self._passage_uncached)
 

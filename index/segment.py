@@ -29,10 +29,21 @@ def _init() -> None:
 
 
 def stem(word: str) -> str:
-    """Plural English nouns meet their singular (vehicles/vehicle); Chinese passes unchanged."""
-    if word.isascii() and len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
+    """English words meet their other forms (developed/development, vehicles/vehicle) through NLTK's
+    Snowball stemmer (installed with llama-index-core, no data files); Chinese passes unchanged."""
+    if word.isascii() and len(word) > 3 and word.isalpha():
+        return _snowball(word.lower())
     return word
+
+
+@lru_cache(maxsize=8192)
+def _snowball(word: str) -> str:
+    from nltk.stem.snowball import SnowballStemmer
+
+    return _STEMMER.setdefault("en", SnowballStemmer("english")).stem(word)
+
+
+_STEMMER: dict[str, object] = {}
 
 
 def tokens(text: str) -> list[str]:
