@@ -541,12 +541,14 @@ _FACT_PRESENT = {
     "figure": re.compile(r"\d|[一二兩三四五六七八九十百千萬]+(?:個|家|項|萬|億|人|次|屆|輪|期|批次|條|類|座|所)|%"),
     "person": re.compile(r"(?!)"),  # the notice names no officials
     "howto": re.compile(r"(?!)"),  # the notice sets tasks, not application procedures
+    # "which cities / which ten scenarios / who are the members": the evidence must enumerate names
+    "names": re.compile(r"[\u4e00-\u9fff]{2,8}、[\u4e00-\u9fff]{2,8}"),
 }
 _FACT_ZH = {"figure": "這個具體數字", "budget": "預算或資金數額", "population": "人口或人數", "when": "具體時間或期限",
-            "person": "負責人的姓名", "howto": "申請或辦理的具體方法"}
+            "person": "負責人的姓名", "howto": "申請或辦理的具體方法", "names": "具體名單"}
 _FACT_EN = {"figure": "that figure", "budget": "a budget or amount of money", "population": "a population or head count",
             "when": "a date or deadline for this", "person": "any official's name",
-            "howto": "how to apply or the procedure"}
+            "howto": "how to apply or the procedure", "names": "the names or the list"}
 
 
 def not_stated(step: Step, ctx: Context) -> Result:
@@ -578,12 +580,12 @@ def _has_fact(step: Step, sentence: str) -> bool:
     """The evidence carries the fact asked for: for a figure, a number standing by words of the
     question (「多少坐席人員」 is not answered by 「超500項…事項」, 「提速多少」 is by 「速度提升10%」)."""
     pattern = _FACT_PRESENT[step.fact]
-    if step.fact != "figure":
+    if step.fact not in ("figure", "names"):
         return bool(pattern.search(sentence))
     folded = fold(sentence)
     chars = {c for p in content_phrases_pairs(step.query) for c in p if c not in _GLUE_CHARS}
     if not chars:
-        return _english_figure_by_words(step.query, sentence)
+        return _english_figure_by_words(step.query, sentence) if step.fact == "figure" else bool(pattern.search(sentence))
     for m in pattern.finditer(folded):
         around = folded[max(0, m.start() - 6):m.end() + 6]
         if len(chars & set(around)) >= 2:

@@ -64,7 +64,7 @@ class Step:
     within: tuple[int, ...] = ()  # restrict a task list to these (「其中哪些…」)
     exclude: tuple[str, ...] = ()  # units to leave out (「除了政數局…」)
     facts: tuple[str, ...] = ()  # DOCUMENT: issuer | date | addressees | approval | totals
-    fact: str = ""  # NOT_STATED: budget | person | howto | when | population | figure
+    fact: str = ""  # NOT_STATED: budget | person | howto | when | population | figure | names
     least: bool = False  # RANK_UNITS / RANK_SECTIONS: the fewest instead of the most
     n: int = 0  # MULTI_LEAD_TASKS: exactly this many lead units (0: more than one)
     exclude_tasks: tuple[int, ...] = ()  # UNIT_TASKS: leave these out ("what OTHER tasks …")
@@ -189,7 +189,7 @@ def _doc_facts(sig: set[str], norm: str) -> tuple[str, ...]:
 
 
 def _not_stated_fact(sig: set[str]) -> str:
-    for fact in ("budget", "person", "howto", "population"):
+    for fact in ("budget", "person", "howto", "population", "names"):
         if f"ask_{fact}" in sig:
             return fact
     if "ask_when" in sig and "doc" not in sig:
@@ -197,7 +197,8 @@ def _not_stated_fact(sig: set[str]) -> str:
     return ""
 
 
-ASK_SIGNALS = frozenset({"ask_figure", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population"})
+ASK_SIGNALS = frozenset({"ask_figure", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
+                         "ask_names"})
 
 
 def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | None,
@@ -419,8 +420,8 @@ def _task_step(tasks: tuple[int, ...], units: tuple[str, ...], sig: set[str], ro
         return Step(Op.WHO_SHARES if "co" in sig else Op.WHO_INVOLVED, **base)
     if "who" in sig or "involved" in sig:
         return Step(Op.WHO_INVOLVED, **base)
-    fact = _not_stated_fact(sig)
-    if fact:
+    fact = _not_stated_fact(sig) or ("figure" if "ask_figure" in sig and content else "")
+    if fact:  # (the executor answers from the task when its sentence does carry the fact)
         return Step(Op.NOT_STATED, fact=fact, **base)
     return Step(Op.CONTENT, **base)
 

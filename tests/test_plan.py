@@ -308,3 +308,19 @@ def test_follow_ups_about_a_unit_and_a_section(assistant, truth):
     h.append(("这一项是谁牵头？", assistant.ask("这一项是谁牵头？", h).answer))
     answer = assistant.ask("同一部分里还有哪些任务也是政数局牵头的？", h)
     assert set(items(answer)) == {n for n in (52, 53, 55) if GDPA in truth[n]["leads"]}  # section 13 without 54
+
+
+@pytest.mark.parametrize("question, task", [
+    ("Which specific cities are the 14 provincial-level SME digital transformation pilot cities?", 14),  # names
+    ("新電子稅務局試點擴圍會擴到邊幾個城市？", 26),  # names, Cantonese
+    ("粵省心12345熱線升級之後，投訴平均幾耐會有回覆？", 29),  # how long
+    ("省級數字鄉村建設試點今年要選多少個縣？", 7),  # a figure about a task named by its title
+])
+def test_a_fact_the_notice_does_not_give_is_said_to_be_not_stated(assistant, question, task):
+    answer = assistant.ask(question)
+    assert answer.not_stated and task in items(answer) and not answer.refused
+
+
+def test_names_the_notice_does_list_are_stated(assistant):
+    answer = assistant.ask("哪些城市要建設數字金融聚集區？")
+    assert not answer.not_stated and "廣州" in answer.answer and items(answer) == [16]
