@@ -39,7 +39,7 @@ WITHDRAWN = "模型的解釋未通過核對,已撤回;以上原文證據不受�
 BUSY = "模型暫時無法使用,只顯示原文證據。/ The model is unavailable: evidence only."
 CHINESE_EVIDENCE_CHARS = 140  # Chinese evidence shorter than this already answers a Chinese question
 ENGLISH_EVIDENCE_CHARS = 350  # the same for its English rendering
-EVIDENCE_CHARS = {"zh": 150, "en": 450}  # prompt budget: prompt length is the main cost on this CPU
+EVIDENCE_CHARS = {"zh": 150, "en": 360}  # prompt budget: prompt length is the main cost on this CPU
 
 
 def worth_explaining(script: Script, evidence: list[Evidence]) -> bool:
@@ -125,7 +125,7 @@ _KEEP_CAPITAL = {"Guangdong", "Hong", "Macao", "Macau", "China", "Greater", "She
 # A sentence starts with one of the clauses most like the question (units come relevance-sorted):
 # left free, a small model starts copying at the top of the evidence whatever was asked.
 FIRST_WITHIN = 2
-MAX_CLAUSES = {"zh": 3, "en": 2}  # per sentence: what fits the token budget (English takes more tokens)
+MAX_CLAUSES = {"zh": 2, "en": 2}  # per sentence: what fits the token budget (English takes more tokens)
 
 
 def copy_grammar(units: dict[int, list[str]], english: bool) -> str:
@@ -161,7 +161,8 @@ def copy_grammar(units: dict[int, list[str]], english: bool) -> str:
         rules[f"s{n}"] = f"opener {pick(n, 0, most, True)} {cite}"
         sentence_rules.append(f"s{n}")
     openers = OPENERS_EN if english else OPENERS_ZH
-    second = ' (" " sentence)?' if english else " sentence?"
+    # a second sentence only where it can come from another task (one task: one sentence says it)
+    second = "" if len(units) < 2 else (' (" " sentence)?' if english else " sentence?")
     head = [f"root ::= sentence{second}", f"sentence ::= {' | '.join(sentence_rules)}",
             f"opener ::= {' | '.join(q(o) for o in openers)}"]
     return "\n".join(head + [f"{k} ::= {v}" for k, v in rules.items()]) + "\n"

@@ -400,6 +400,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             return Step(Op.SECTION_OF, tasks=tuple(found[:1]), query=clause, linked_by="topic")
     if not content and not named and not sig - {"frame", "yes_no", "describe", "switch"}:
         return None
+    if "followup_ref" in sig and focus.tasks and not named and len(term_tasks) != 1:
+        # "…, and which vehicle schemes does it mention?": what the task just named says
+        return Step(Op.CONTENT, tasks=focus.tasks[:1], query=clause, yes_no=yes_no, linked_by="focus")
     return Step(Op.CONTENT, tasks=term_tasks if len(term_tasks) <= 3 else (), terms=tuple(links.terms),
                 query=clause, yes_no=yes_no, linked_by="term" if term_tasks else "topic",
                 context=() if named else focus.tasks[:3])
