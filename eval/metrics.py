@@ -203,7 +203,8 @@ def explanation_metrics(explanation: str, gold: dict[str, Any]) -> dict[str, flo
 
     notice = _notice(load, config)
     gold_items = set(gold.get("gold_items") or [])
-    parts = sentences(explanation, english=gold.get("lang") == "en")  # English copies join clauses with "; "
+    english = bool(re.search(r"\[Task \d+\]", explanation))  # English copies join clauses with "; "
+    parts = sentences(explanation, english=english)
     forbidden = [normalise(f) for f in gold.get("forbidden_strings") or []]
     norm = normalise(explanation)
     faithful = not any(f and f in norm for f in forbidden)
