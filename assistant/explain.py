@@ -90,6 +90,10 @@ def copy_units(evidence: list[Evidence], english: bool) -> dict[int, list[str]]:
 _CLAUSE_ZH = re.compile(r"[^,，;；。]+")
 SHORT_CLAUSE_ZH = 6  # 「到2024年底」「同時」: too short to stand alone, copied only with the clause after it
 SHORT_CLAUSE_EN = 4  # words
+# 「按照…」「圍繞…目標」「結合…優勢」: a leading adverbial clause says how or why, never what is done, so
+# it is copied only together with the clause it governs
+LEADING_ADVERBIAL_ZH = ("按照", "圍繞", "結合", "依托", "依託", "根據", "通過", "針對", "聚焦", "對標", "立足", "以", "在", "到",
+                        "為", "按", "圍繞著", "隨著", "基於", "面向")
 
 
 def clauses(sentence: str, english: bool) -> list[str]:
@@ -102,12 +106,13 @@ def clauses(sentence: str, english: bool) -> list[str]:
     out: list[str] = []
     carry = ""
     joiner = "; " if english else "，"
-    for p in parts:
-        p = carry + joiner + p if carry else p
-        short = len(p.split()) <= SHORT_CLAUSE_EN if english else len(re.findall(r"[\u4e00-\u9fff]", p)) <= SHORT_CLAUSE_ZH
-        carry = p if short else ""
+    for piece in parts:
+        short = len(piece.split()) <= SHORT_CLAUSE_EN if english else (
+            len(re.findall(r"[\u4e00-\u9fff]", piece)) <= SHORT_CLAUSE_ZH or piece.startswith(LEADING_ADVERBIAL_ZH))
+        glued = carry + joiner + piece if carry else piece
+        carry = glued if short else ""
         if not short:
-            out.append(p)
+            out.append(glued)
     if carry:
         out = out[:-1] + [out[-1] + joiner + carry] if out else [carry]
     return out

@@ -66,6 +66,11 @@ def test_short_clauses_are_glued_to_the_clause_they_govern():
     assert parts[0].startswith("By the end of 2024") and parts[-1] == "make phased progress on Y"
 
 
+def test_a_leading_adverbial_clause_is_copied_only_with_what_it_governs():
+    parts = clauses("圍繞“數字灣區”建設目標,按照定向式、開放式等三類,向社會廣泛征集應用場景。", english=False)
+    assert parts == ["圍繞“數字灣區”建設目標，按照定向式、開放式等三類，向社會廣泛征集應用場景"]
+
+
 def test_copy_grammar_only_lets_the_model_copy_evidence_clauses_with_their_own_item():
     from llama_cpp import LlamaGrammar
 
