@@ -13,14 +13,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from corpus import Notice, Task
+from corpus import Notice, Section, Task
 from corpus.english import english_rendering
 from corpus.script import fold
 from index import Hit
 
 from . import extractive, lookup
 from .lookup import cite, listing, unit_name
-from .plan import Op, Step, role_holds, step_tasks
+from .plan import Op, Step, role_holds, step_tasks, task_meets
 from .scope import assess
 
 
@@ -201,7 +201,7 @@ def rank_units(step: Step, ctx: Context) -> Result:
     counts: Counter[str] = Counter()
     for t in ctx.notice.tasks:
         for u in t.units:
-            if role_holds(t, u, step.role):
+            if role_holds(t, u, step.role) and u not in step.exclude:
                 counts[u] += 1
     ranked = sorted(counts.items(), key=lambda kv: (kv[1], -ctx.notice.units.index(kv[0])) if step.least
                     else (-kv[1], ctx.notice.units.index(kv[0])))
@@ -271,6 +271,9 @@ def _conditions(step: Step, ctx: Context) -> list[str]:
             names = ("; " if english else "、").join(unit_name(u, english) for u in step.units)
             out.append(f"in which {names} {_CONDITION_ROLE_EN[step.role]}" if english
                        else f"{names}{_CONDITION_ROLE_ZH[step.role]}")
+        elif f == "without":
+            names = ("; " if english else "、").join(unit_name(u, english) for u in step.exclude)
+            out.append(f"do not name {names} at all" if english else f"沒有出現{names}")
         elif f == "alone":
             out.append("name no other unit" if english else "沒有列其他單位")
         elif f == "section":
@@ -313,6 +316,19 @@ def _role_units(task: Task, role: str) -> tuple[str, ...]:
     return task.leads if role == "lead" else task.co if role == "co" else task.units
 
 
+def units_in(step: Step, ctx: Context) -> Result:
+    tasks = _tasks(ctx, step.tasks)
+    named = list(dict.fromkeys(u for t in tasks for u in t.units))
+    nums = tuple(t.number for t in tasks)
+    if ctx.english:
+        text = (f"{len(named)} distinct units are named in these {len(tasks)} tasks ({listing(tasks, True)}): "
+                + "; ".join(unit_name(u, True) for u in named) + ".")
+    else:
+        text = f"這{len(tasks)}項任務({listing(tasks, False)})共點名{len(named)}個不同的單位:{'、'.join(named)}。"
+    text += "\n" + "\n".join(_roles_line(t, t.units, ctx.english) for t in tasks)
+    return Result(step, text, nums, tasks=nums, units=tuple(named))
+
+
 def common_units(step: Step, ctx: Context) -> Result:
     tasks = _tasks(ctx, step.tasks)
     shared = [u for u in tasks[0].units if all(u in t.units for t in tasks[1:])] if tasks else []
@@ -350,16 +366,21 @@ def section_tasks(step: Step, ctx: Context) -> Result:
 
 
 def rank_sections(step: Step, ctx: Context) -> Result:
-    sizes = sorted(((len(ctx.notice.tasks_in(s)), s.number) for s in ctx.notice.sections), key=lambda x: (x[0], -x[1]),
+    def counted(section: Section) -> list[Task]:  # the section's tasks meeting the question's conditions
+        return [t for t in ctx.notice.tasks_in(section) if task_meets(t, step)]
+
+    sizes = sorted(((len(counted(s)), s.number) for s in ctx.notice.sections), key=lambda x: (x[0], -x[1]),
                    reverse=not step.least)
     best = sizes[0][0]
     top = [ctx.notice.sections[n - 1] for size, n in sizes if size == best]
-    tasks = [t for s in top for t in ctx.notice.tasks_in(s)]
+    tasks = [t for s in top for t in counted(s)]
     which = ("fewest" if step.least else "most") if ctx.english else ("最少" if step.least else "最多")
     names = "; ".join(f"section {s.number} ({s.numeral}、{s.title})" for s in top) if ctx.english else \
         "、".join(f"第{s.numeral}部分「{s.numeral}、{s.title}」" for s in top)
-    text = (f"The section(s) with the {which} tasks: {names}, {best} tasks: {listing(tasks, True)}." if ctx.english
-            else f"任務{which}的是{names},共{best}項:{listing(tasks, False)}。")
+    conds = _conditions(step, ctx)
+    what = (" that " + "; ".join(conds) if conds else "") if ctx.english else ("(" + ";".join(conds) + ")" if conds else "")
+    text = (f"The section(s) with the {which} tasks{what}: {names}, {best} tasks: {listing(tasks, True)}." if ctx.english
+            else f"任務{what}{which}的是{names},共{best}項:{listing(tasks, False)}。")
     nums = tuple(t.number for t in tasks)
     return Result(step, text, nums, tasks=nums)
 
@@ -629,6 +650,7 @@ EXECUTORS: dict[Op, Executor] = {
     Op.FILTER_TASKS: filter_tasks,
     Op.RANK_TASKS: rank_tasks,
     Op.COMMON_UNITS: common_units,
+    Op.UNITS_IN: units_in,
     Op.SECTION_TASKS: section_tasks,
     Op.SECTION_OF: section_of,
     Op.RANK_SECTIONS: rank_sections,

@@ -35,6 +35,7 @@ class Op(StrEnum):
     FILTER_TASKS = "filter_tasks"  # tasks meeting every one of several conditions (section, leads, co, unit role)
     RANK_TASKS = "rank_tasks"  # the task(s) naming the most (or fewest) units, of a role
     COMMON_UNITS = "common_units"  # units named in every one of a set of tasks
+    UNITS_IN = "units_in"  # every distinct unit named in a set of tasks (how many, which)
     SECTION_TASKS = "section_tasks"  # tasks of a section
     RANK_SECTIONS = "rank_sections"  # which section has the most (or fewest) tasks
     COMPARE_TASKS = "compare_tasks"  # the units two tasks do and do not share
@@ -68,7 +69,7 @@ class Step:
     least: bool = False  # RANK_UNITS / RANK_SECTIONS: the fewest instead of the most
     n: int = 0  # MULTI_LEAD_TASKS: exactly this many lead units (0: more than one)
     exclude_tasks: tuple[int, ...] = ()  # UNIT_TASKS: leave these out ("what OTHER tasks …")
-    filters: tuple[str, ...] = ()  # FILTER_TASKS: no_lead | multi_lead | n_leads | no_co | alone | unit | section
+    filters: tuple[str, ...] = ()  # FILTER_TASKS: no_lead | multi_lead | n_leads | no_co | alone | unit | section | without
     yes_no: bool = False
     query: str = ""  # the words of this part, for retrieval and sentence choice
     context: tuple[int, ...] = ()  # the conversation's tasks, for a part that alone would be out of scope
@@ -251,12 +252,13 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if facts and not tasks and not links.terms and not links.sections and not ({"lead", "co"} & sig and units) and \
             ("date" not in facts or "doc" in sig or not content):
         return Step(Op.DOCUMENT, facts=facts, query=clause)
-    if count and "totals_object" in sig and (focus.step is None or "doc" in sig) \
+    if count and "totals_object" in sig and (focus.step is None or "doc" in sig) and not ({"most", "least"} & sig) \
             and not (tasks or units or links.sections or links.terms) \
             and not ({"no_lead", "more_than_one", "mention", "lead", "co", "involved", "section_word"} & sig) \
             and not content:
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
     if count and ({"section_word", "totals_object"} & sig) and not (tasks or units or links.sections or links.terms) \
+            and not ({"most", "least", "distinct_units"} & sig) \
             and "doc" in sig and not ({"no_lead", "more_than_one", "no_co"} & sig) and not _mention_term(clause, links):
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
 
@@ -264,20 +266,34 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     n_leads = _lead_count(clause) if "lead" in sig else 0
     topic_section = _section_by_topic(notice, clause, sig) if not (links.sections or tasks) else None
     agg_sections = tuple(links.sections) or ((topic_section,) if topic_section else ())
+    absent = _absent_units(links, clause)
+    if absent:
+        units = tuple(u for u in units if u not in absent)
+    pool = tasks if len(tasks) >= 2 else tuple(t.number for s in agg_sections for t in notice.tasks_in(notice.sections[s - 1]))
+    if "distinct_units" in sig and not ({"most", "least", "lead", "co"} & sig) and len(pool or focus.tasks) >= 2 \
+            and not units:
+        # 「第十二部分一共點名了多少個不同的單位」: the units named across those tasks
+        return Step(Op.UNITS_IN, tasks=pool or focus.tasks, sections=agg_sections, count=True, query=clause)
+    if ({"most", "least"} & sig) and ({"section_word", "section_of"} & sig) and not tasks and not units \
+            and not agg_sections:
+        # "which section has the most tasks that name no lead unit": the sections ranked by such tasks
+        return Step(Op.RANK_SECTIONS, least="least" in sig and "most" not in sig,
+                    filters=_task_filters(sig, (), n_leads, (), clause), query=clause)
     if "all_of" in sig and ({"who", "involved"} & sig) and (agg_sections or len(tasks) >= 2 or focus.tasks):
         # 「那一部分的三項任務,有哪些單位是三項都有份」: units named in every one of those tasks
         pool = tasks if len(tasks) >= 2 else tuple(t.number for s in agg_sections for t in notice.tasks_in(notice.sections[s - 1])) \
             or focus.tasks
         return Step(Op.COMMON_UNITS, tasks=pool, sections=agg_sections, query=clause)
     if "which_task" in sig and ({"most", "least"} & sig) and not tasks and not units:
-        rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else ("co" if "co" in sig else "any")
+        rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else \
+            ("co" if "co" in sig and "lead" not in sig else "any")  # 「牽頭加埋配合」: both roles
         return Step(Op.RANK_TASKS, role=rank_role, least="least" in sig and "most" not in sig, count=count, query=clause)
-    filters = _task_filters(sig, units, n_leads, agg_sections, clause)
-    if len(filters) >= 2 and not tasks:
+    filters = _task_filters(sig, units, n_leads, agg_sections, clause) + (("without",) if absent else ())
+    if (len(filters) >= 2 or absent) and not tasks:
         # 「營商環境那部分有幾項沒寫牽頭單位」「兩個或以上單位共同牽頭但沒有配合單位」: every condition at once
         return Step(Op.FILTER_TASKS, units=units if "unit" in filters else (), role=role if role != "co_only" else "co",
                     sections=agg_sections, n=n_leads, filters=filters, count=count, within=focus.tasks if "among" in sig else (),
-                    query=clause)
+                    exclude=absent, query=clause)
     if ("more_than_one" in sig or n_leads) and not tasks and not units:
         return Step(Op.MULTI_LEAD_TASKS, count=count, n=n_leads, query=clause)
     if ({"most", "least"} & sig) and ({"section_word", "section_of"} & sig) and not tasks and not units:
@@ -286,7 +302,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.NO_CO_TASKS, count=count, query=clause)
     if ({"most", "least"} & sig) and not tasks and (asks_who or "list" in sig or units or "count" in sig):
         rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else ("co" if "co" in sig else "any")
-        return Step(Op.RANK_UNITS, role=rank_role, least="least" in sig and "most" not in sig, query=clause)
+        return Step(Op.RANK_UNITS, role=rank_role, least="least" in sig and "most" not in sig, query=clause,
+                    exclude=units if "else" in sig else ())  # 「除了政數局之外,哪個單位牽頭最多」
     if "no_lead" in sig and len(tasks) > 1 and ({"list", "count"} & sig):  # 「第十一到第十六項裡哪些沒有牽頭」
         return Step(Op.NO_LEAD_TASKS, within=tasks, count=count, query=clause)
     if "no_lead" in sig and not tasks and (not content or links.sections or count or "list" in sig):
@@ -474,6 +491,16 @@ _LEAD_COUNT = re.compile(r"([一二两三四五六七八九十]|\d+)\s*(?:个|�
                          r"\b(two|three|four|five|\d+)\s+lead")
 
 
+def _absent_units(links: Links, clause: str) -> tuple[str, ...]:
+    """Units the question says are absent: 「連政數局都沒有出現」「工信廳完全沒有出現」, "don't involve X at all"."""
+    cues = [c for c in lexicon.cues(clause) if c.signal == "absent"]
+    out = []
+    for m in links.mentions:
+        if m.kind == "unit" and any(0 <= c.start - m.end <= 6 or 0 <= m.start - c.end <= 30 for c in cues):
+            out.append(str(m.value))
+    return tuple(dict.fromkeys(out))
+
+
 def _tasks_without_lead(sig: set[str], units: tuple[str, ...], clause: str) -> bool:
     """「沒有牽頭單位的任務裡,政數局…」 is about tasks without a lead; 「政數局沒有牽頭的任務」 about the
     unit's own role."""
@@ -515,6 +542,7 @@ def task_meets(task: Task, step: Step) -> bool:
         "alone": lambda: set(task.units) <= set(step.units),
         "unit": lambda: all(role_holds(task, u, step.role) for u in step.units),
         "section": lambda: task.section.number in step.sections,
+        "without": lambda: not any(u in task.units for u in step.exclude),
     }
     return all(checks[f]() for f in step.filters)
 

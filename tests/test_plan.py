@@ -324,3 +324,35 @@ def test_a_fact_the_notice_does_not_give_is_said_to_be_not_stated(assistant, que
 def test_names_the_notice_does_list_are_stated(assistant):
     answer = assistant.ask("哪些城市要建設數字金融聚集區？")
     assert not answer.not_stated and "廣州" in answer.answer and items(answer) == [16]
+
+
+def test_units_a_question_says_are_absent_are_left_out(assistant, truth):
+    answer = assistant.ask("19项没有牵头单位的任务中，哪几项连政数局都没有出现？")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if not t["leads"] and GDPA not in _units(t))
+    answer = assistant.ask("有哪些任務省科技廳有參與、但工信廳完全沒有出現？共幾項？")
+    want = sorted(n for n, t in truth.items() if "省科技廳" in _units(t) and "省工業和信息化廳" not in _units(t))
+    assert sorted(set(items(answer))) == want
+    answer = assistant.ask("How many tasks don't involve the Government Service and Data Administration at all?")
+    assert str(sum(GDPA not in _units(t) for t in truth.values())) in answer.answer
+
+
+def test_distinct_units_of_a_section(assistant, notice, truth):
+    section = [t.number for t in notice.tasks if t.section.number == 12]
+    named = set().union(*(_units(truth[n]) for n in section))
+    answer = assistant.ask("第十二部分（网络和数据安全）里一共点名了多少个不同的单位？都有哪些？")
+    assert f"{len(named)}个不同的单位" in answer.answer
+
+
+def test_sections_ranked_by_tasks_meeting_a_condition(assistant, notice, truth):
+    per_section = Counter(notice.tasks[n - 1].section.number for n, t in truth.items() if not t["leads"])
+    best, size = per_section.most_common(1)[0]
+    answer = assistant.ask("Which section contains the most tasks that have no lead unit, and how many such tasks does it have?")
+    assert f"section {best} " in answer.answer and f"{size} tasks" in answer.answer
+
+
+def test_the_unit_leading_most_besides_one_named(assistant, truth):
+    leads = Counter(u for t in truth.values() for u in t["leads"] if u != GDPA)
+    most = max(leads.values())
+    answer = assistant.ask("除了政數局之外，哪個單位牽頭的任務最多？牽頭了幾項？")
+    head = answer.answer.split("。")[0]
+    assert all(u in head for u, c in leads.items() if c == most) and GDPA not in head
