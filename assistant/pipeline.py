@@ -182,11 +182,15 @@ class Assistant:
 
         yield from explain(self, answer)
 
-    def _topic(self, text: str, lenient: bool = False) -> tuple[list[int], float]:
+    def _topic(self, text: str, lenient: bool = False, among: tuple[int, ...] = ()) -> tuple[list[int], float]:
         """The task(s) a piece of text is about when it names no title: hybrid retrieval, in scope.
-        `lenient` (「那 X 呢？」 "and healthcare?" inside a conversation): any word match will do."""
+        `lenient` (「那 X 呢？」 "and healthcare?" inside a conversation): any word match will do.
+        `among`: the best of these tasks (the list just answered), whatever its score."""
         all_hits = self._search(text)
         hits = [h for h in all_hits if h.task > 0]
+        if among:
+            ranked = [h.task for h in hits if h.task in among]
+            return ranked[:1], 1.0 if ranked else 0.0
         if not hits:
             return [], 0.0
         if not assess(self.notice, text, all_hits).in_scope and not (lenient and hits[0].bm25 > 0):

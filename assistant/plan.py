@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from corpus import Notice, Task
+from corpus.numerals import from_chinese
 from corpus.script import detect, fold
 
 from . import lexicon
@@ -246,6 +247,17 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         k = lexicon.english_numbers().get(m.group(1), 0) if m.group(1) != "last" else len(focus.tasks)
         if 1 <= k <= len(focus.tasks):
             return _task_step((focus.tasks[k - 1],), (), sig, role, clause, [], "focus")
+    if (m := _LIST_POSITION_ZH.search(clause)) and len(focus.tasks) >= 2 and (m.group(3) == "个" or m.group(1)) \
+            and (not tasks or m.group(1)):
+        # 「第二個是跟誰一起牽頭的？」「其中第一項有牽頭單位嗎？」 after a list: that item of the list
+        k = from_chinese(m.group(2)) or 0
+        if 1 <= k <= len(focus.tasks):
+            return _task_step((focus.tasks[k - 1],), (), sig, role, clause, [], "focus")
+    if "among" in sig and "related" in sig and len(focus.tasks) >= 2 and not tasks and topic is not None:
+        # 「其中跟生態環境有關的那項主要講什麼？」: the task of the list the words are about
+        found, _conf = topic(clause, among=focus.tasks)
+        if found:
+            return _task_step((found[0],), (), sig, role, clause, [], "focus")
 
     # -- the document itself -------------------------------------------------------------------
     facts = _doc_facts(sig, clause)
@@ -374,7 +386,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     asks_fact = bool(content) and bool(sig & ASK_SIGNALS)
     if asks_fact:
         refers = bool({"followup_ref", "among"} & sig)
-    if "switch" in sig and content and not asks_fact and not named and focus.step is not None and focus.step.op in NEEDS_TASK \
+    # "… help with it?": a pronoun points back, not to a new topic (「基層社會治理嗰條」 names one)
+    refers_back = bool(focus.tasks) and any(c.signal == "followup_ref" and c.phrase in _PRONOUNS for c in lexicon.cues(clause))
+    if "switch" in sig and content and not asks_fact and not named and not refers_back and focus.step is not None and focus.step.op in NEEDS_TASK \
             and topic is not None and not ({"lead", "co", "involved", "who", "describe"} & sig):
         # 「那醫療數字化轉型呢？」: the last question again, about a new topic
         found, _conf = topic(clause, lenient=True)
@@ -390,7 +404,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         inherited = _from_focus(sig, role, count, yes_no, clause, content, focus)
         if inherited is not None:
             return inherited
-    if focus.step is not None and "switch" in sig and not asks_fact \
+    if focus.step is not None and "switch" in sig and not asks_fact and not refers_back \
             and not ({"lead", "co", "involved", "who", "describe"} & sig):
         prev = focus.step
         if prev.op in NEEDS_TASK and topic is not None:
@@ -573,6 +587,9 @@ def _phrase_terms(notice: Notice, clause: str, content: list[str]) -> list[str]:
     return [t for t in dict.fromkeys(out) if 0 < len(_term_tasks(notice, [t])) <= 5]
 
 
+_PRONOUNS = frozenset({"it", "its", "them", "they", "它", "它们", "该项", "此项", "本项", "这一项", "这项", "该任务"})
+# 「第二個」 (the second one), or 「其中第一項」 (the first of them): a position in the last list
+_LIST_POSITION_ZH = re.compile(r"(?:(其中|当中|这些|那些|里面|入面|中的)\s*)?第\s*([一二三四五六七八九十两]+|\d+)\s*(个(?!任务|工作)|项)")
 _ORDINAL_REF = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\s+(?:one|task|item)\b")
 
 

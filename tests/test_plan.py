@@ -356,3 +356,32 @@ def test_the_unit_leading_most_besides_one_named(assistant, truth):
     answer = assistant.ask("除了政數局之外，哪個單位牽頭的任務最多？牽頭了幾項？")
     head = answer.answer.split("。")[0]
     assert all(u in head for u, c in leads.items() if c == most) and GDPA not in head
+
+
+def _converse(assistant, *turns):
+    history, answer = [], None
+    for q in turns:
+        answer = assistant.ask(q, history)
+        history.append((q, answer.answer))
+    return answer
+
+
+def test_a_position_in_the_last_list(assistant, truth):
+    listed = sorted(n for n, t in truth.items() if "省生態環境廳" in t["leads"])
+    answer = _converse(assistant, "省生態環境廳牽頭哪些任務？", "第二個是跟誰一起牽頭的？")
+    assert items(answer) == [listed[1]]
+    answer = _converse(assistant, "第十二部分讲的是什么？", "其中第一项有牵头单位吗？谁负责？")
+    assert items(answer) == [49]  # the first task of section 12, not task 1
+
+
+def test_the_task_of_the_last_list_a_topic_points_to(assistant):
+    answer = _converse(assistant, "省发展改革委牵头的任务有几项？", "其中跟生态环境有关的那项主要讲什么？")
+    assert items(answer) == [41]
+
+
+def test_a_pronoun_points_back_to_the_task_and_a_descriptor_to_a_new_one(assistant):
+    answer = _converse(assistant, "What does the notice say about the low-altitude economy?", "Who is in charge of that?",
+                       "And is any other unit asked to help with it?")
+    assert items(answer) == [18]
+    answer = assistant.ask("醫療數字化轉型邊個牽頭？同埋基層社會治理嗰條呢？")
+    assert set(items(answer)) == {32, 34}
