@@ -168,7 +168,7 @@ def _clauses(norm: str) -> list[str]:
     return parts or [norm]
 
 
-def _mention_term(norm: str, links: Links) -> list[str]:
+def _mention_term(norm: str, links: Links, notice: Notice | None = None) -> list[str]:
     """The term whose every mention is asked for: a named term of the notice, a quoted string, the
     words after a mention cue, or the Chinese term for an English word."""
     if links.terms:
@@ -178,6 +178,12 @@ def _mention_term(norm: str, links: Links) -> list[str]:
     for c in lexicon.cues(norm):
         if c.signal == "mention" and (m := _MENTION_TAIL.match(norm[c.end:])):
             return [m.group(1)]
+    if notice is not None:  # 「數據跨境流動在哪些任務裡提到？」: the phrase before the cue, as the notice writes it
+        text = notice_text(notice)
+        for phrase in content_phrases(norm):
+            for end in range(len(phrase), 3, -1):  # 「數據跨境流動在」: without the words that follow it
+                if phrase[:end] in text:
+                    return [phrase[:end]]
     return english_term(norm)[:1]
 
 
@@ -226,7 +232,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             and their_own_service(notice, clause):
         # 「香港身份證要怎麼換領？」: how to use Hong Kong's own service, which this notice does not cover
         return Step(Op.OUT_OF_SCOPE, query=clause)
+    if "section_word" in sig and not links.sections and _LAST.search(clause):
+        links.sections = [n_sections]  # 「最後嗰個部分」 "the last section"
     bad = [n for n in links.tasks if not 1 <= n <= n_tasks] or [n for n in links.sections if not 1 <= n <= n_sections]
+
     if bad:
         what = "task" if any(not 1 <= n <= n_tasks for n in links.tasks) else "section"
         return Step(Op.INVALID, tasks=tuple(bad) if what == "task" else (), sections=tuple(bad) if what == "section" else (),
@@ -374,7 +383,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.SECTION_TASKS, sections=sections, count=count, query=clause)
     mention = "mention" in sig and bool({"list", "count", "totals_object"} & sig)
     if mention or (links.terms and ({"list", "count"} & sig) and not asks_who and not content):
-        term = _mention_term(clause, links)
+        term = _mention_term(clause, links, notice)
         if term and _term_tasks(notice, term[:1]) and (mention or {"list", "count"} & sig):
             return Step(Op.MENTIONS, terms=tuple(term[:1]), count=count, query=clause)
 
@@ -587,6 +596,7 @@ def _phrase_terms(notice: Notice, clause: str, content: list[str]) -> list[str]:
     return [t for t in dict.fromkeys(out) if 0 < len(_term_tasks(notice, [t])) <= 5]
 
 
+_LAST = re.compile(r"最后(?:一|那|这)?(?:个|一个)?(?:部分|章|大项|板块|部份)|\blast (?:section|part|chapter)\b")
 _PRONOUNS = frozenset({"it", "its", "them", "they", "它", "它们", "该项", "此项", "本项", "这一项", "这项", "该任务"})
 # 「第二個」 (the second one), or 「其中第一項」 (the first of them): a position in the last list
 _LIST_POSITION_ZH = re.compile(r"(?:(其中|当中|这些|那些|里面|入面|中的)\s*)?第\s*([一二三四五六七八九十两]+|\d+)\s*(个(?!任务|工作)|项)")

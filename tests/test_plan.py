@@ -385,3 +385,14 @@ def test_a_pronoun_points_back_to_the_task_and_a_descriptor_to_a_new_one(assista
     assert items(answer) == [18]
     answer = assistant.ask("醫療數字化轉型邊個牽頭？同埋基層社會治理嗰條呢？")
     assert set(items(answer)) == {32, 34}
+
+
+def test_how_many_parts_and_the_last_one(assistant, notice):
+    answer = assistant.ask("成份文件分咗幾多個部分？最後嗰個部分叫咩名？")
+    assert f"{len(notice.sections)}個部分" in answer.answer and notice.sections[-1].title in answer.answer
+
+
+def test_every_mention_of_a_phrase_named_before_the_cue(assistant, notice):
+    want = [t.number for t in notice.tasks if "數據跨境流動" in t.text]
+    answer = assistant.ask("数据跨境流动在哪些任务里提到？")
+    assert want and items(answer) == want

@@ -180,6 +180,8 @@ def signals(norm: str) -> set[str]:
         out.add("lead")
     if "task_list" in out:  # 「哪幾項」 asks for a list of tasks
         out.add("list")
+    if any(c.signal == "ask_figure" and c.phrase.startswith(("多少", "几", "how many")) for c in found):
+        out.add("count")  # 「分多少個部分」: a number of things is a count too
     return out
 
 
