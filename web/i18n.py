@@ -72,6 +72,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lead_units": "牽頭單位",
         "co_units": "配合單位",
         "unstated": "(未列明)",
+        "colon": ":",
         "item": "項",
         "task": "任務",
         "role": "角色",
@@ -120,6 +121,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lead_units": "牵头单位",
         "co_units": "配合单位",
         "unstated": "(未列明)",
+        "colon": ":",
         "item": "项",
         "task": "任务",
         "role": "角色",
@@ -168,6 +170,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lead_units": "Lead units",
         "co_units": "Co-responsible units",
         "unstated": "(not stated)",
+        "colon": ": ",
         "item": "Item",
         "task": "Task",
         "role": "Role",
@@ -258,6 +261,19 @@ def localize_notice(notice: str, lang: object) -> str:
         return m.group("en").strip() if lang == "en" else render(m.group("zh").strip(), lang)
 
     return _BILINGUAL.sub(pick, notice)
+
+
+# -- toasts: Gradio 6.31 shows the toast's type ("Info", "Warning") as its title, whatever title is passed ----
+
+def toast_css() -> str:
+    """CSS that shows the toast title in the page's language (LANG_JS marks <html data-gdpa-lang>)."""
+    rules = []
+    for lang in LANGS:
+        for kind in ("info", "warning"):
+            sel = f'html[data-gdpa-lang="{lang}"] .toast-title.{kind}'
+            title = json.dumps(STRINGS[lang][f"toast_{kind}"], ensure_ascii=False)
+            rules.append(f"{sel} {{ font-size: 0; }}\n{sel}::before {{ content: {title}; font-size: var(--text-md); }}")
+    return "\n".join(rules) + "\n"
 
 
 # -- the same mapping in the page --------------------------------------------------------------------

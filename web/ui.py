@@ -41,7 +41,7 @@ from corpus.script import render, to_simplified, to_traditional
 
 from . import exports as matrix_exports
 from .gate import ModelGate, gated_answer, gated_stream
-from .i18n import DEFAULT, I18N, LANG_CHOICES, STRINGS, label, localize_notice, normalize
+from .i18n import DEFAULT, I18N, LANG_CHOICES, STRINGS, label, localize_notice, normalize, toast_css
 from .i18n import js as lang_js
 from .i18n import text as _t
 from .suggest import MAX_SUGGESTIONS, suggest
@@ -101,9 +101,15 @@ mark.gdpa-quote { background: #fde68a; color: inherit; padding: 0 0.1em; }
   /* a phone: the question box and the send button in the first screen, nothing wider than the screen */
   #title h2 { font-size: 1.1em; margin: 0; }
   .gdpa-intro { font-size: 0.85em; }
-  #chat { height: 42vh !important; min-height: 15em; }
-  #script-choice .wrap { gap: 0.3em !important; }
-  #script-choice label { padding: 0.2em 0.5em !important; }
+  #chat { height: 40vh !important; min-height: 15em; }
+  /* the output-script and language choices: each on one line, its label before its choices */
+  .gdpa-settings { gap: 0.3em !important; }
+  .gdpa-settings .form { flex-direction: column !important; gap: 0 !important; }
+  #script-choice, #ui-lang { display: flex !important; flex-wrap: wrap; align-items: center; gap: 0.2em 0.6em;
+    padding: 0.25em 0.5em !important; }
+  #script-choice [data-testid="block-info"], #ui-lang [data-testid="block-info"] { margin: 0 !important; font-size: 0.85em; }
+  #script-choice .wrap, #ui-lang .wrap { gap: 0.3em !important; flex: 0 1 auto; width: auto; }
+  #script-choice label, #ui-lang label { padding: 0.15em 0.45em !important; font-size: 0.9em; }
   .gdpa-browse table, .gdpa-browse tbody, .gdpa-browse tr, .gdpa-browse td { display: block; width: auto !important; }
   .gdpa-browse thead, .gdpa-browse colgroup { display: none; }
   .gdpa-browse tr { border: 1px solid var(--border-color-primary); margin: 0.4em 0; padding: 0.2em 0; }
@@ -114,6 +120,7 @@ mark.gdpa-quote { background: #fde68a; color: inherit; padding: 0 0.1em; }
 }
 details.gdpa-src.gdpa-flash { outline: 2px solid #f59e0b; outline-offset: 2px; transition: outline-color 1.5s; }
 """
+CSS += toast_css()
 
 # A citation click opens that source and scrolls to its highlighted sentence. One listener on the document
 # (the chat's HTML is sanitised, so no handler can live in it); it runs before the chat's own link handling.
@@ -263,9 +270,9 @@ def sources_html(notice: Notice, items: list[int], script: str, key: str = "0",
             f'<details class="gdpa-src" id="{source_id(key, n)}">'
             f"<summary>{t(_task_label(task))}{t(task.title)}</summary>"
             '<div class="gdpa-src-body">'
-            f"<p><b>{w('section')}</b>:{t(task.section.numeral + '、' + task.section.title)}</p>"
-            f"<p><b>{w('lead_units')}</b>:{leads}</p>"
-            f"<p><b>{w('co_units')}</b>:{co}</p>"
+            f"<p><b>{w('section')}</b>{w('colon')}{t(task.section.numeral + '、' + task.section.title)}</p>"
+            f"<p><b>{w('lead_units')}</b>{w('colon')}{leads}</p>"
+            f"<p><b>{w('co_units')}</b>{w('colon')}{co}</p>"
             f'<div class="gdpa-src-text">{body(task)}</div>'
             "</div></details>"
         )
@@ -367,14 +374,14 @@ def browse_html(notice: Notice, unit: str | None, choice: str, lang: str | None 
         return "、".join(f"<mark>{t(u)}</mark>" if u == unit else t(u) for u in names)
 
     def cell_label(key: str) -> str:  # a cell's column name, shown only where the table is stacked (a phone)
-        return f'<span class="gdpa-cell-label">{w(key)}:</span>'
+        return f'<span class="gdpa-cell-label">{w(key)}{w("colon")}</span>'
 
     selected = unit if unit and unit != ALL_UNITS and unit in notice.units else None
     out = ['<div class="gdpa-browse">']
     if selected:
         led = [x for x in notice.tasks if selected in x.leads]
         shared = [x for x in notice.tasks if selected in x.co]
-        out.append(f"<p><b>{t(selected)}</b>: " + w("browse_unit", lead=len(led), co=len(shared),
+        out.append(f"<p><b>{t(selected)}</b>{w('colon')}" + w("browse_unit", lead=len(led), co=len(shared),
                                                     total=len(led) + len(shared), all=len(notice.tasks)) + "</p>")
     else:
         out.append(f"<p>{w('browse_all', sections=len(notice.sections), tasks=len(notice.tasks))}</p>")
@@ -681,7 +688,8 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
             btn.click(**{**chat_args, "inputs": [btn, turns, script, ui_lang]}, trigger_mode="always_last")
         for trigger in (clear_btn.click, chatbot.clear):  # the button, and the chat's own trash icon
             trigger(clear, None, [chatbot, turns, question, download, *suggestion_btns], queue=False, **private)
-        chatbot.like(on_like, [turns, ui_lang], None, queue=False, **private)
+        # queued (its own group, no limit): a toast is only shown for a queued event
+        chatbot.like(on_like, [turns, ui_lang], None, concurrency_limit=None, concurrency_id="feedback", **private)
         script.change(rerender, [turns, script, unit, ui_lang], [chatbot, download, table], queue=False, **private)
         unit.change(filter_units, [unit, script, ui_lang], [table, report], queue=False, **private)
         script.change(downloads, [script, unit], [matrix_csv, matrix_xlsx, report], queue=False, **private)
