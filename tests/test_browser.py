@@ -568,7 +568,7 @@ def test_labels_and_server_strings_are_in_the_viewer_language_only(server, brows
 
 
 def test_language_selector_switches_everything_and_wins_over_the_browser(server, browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-HK")
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-HK", accept_downloads=True)
     page = context.new_page()
     try:
         with _screenshot_on_failure(page, "lang-switch", server):
@@ -596,6 +596,13 @@ def test_language_selector_switches_everything_and_wins_over_the_browser(server,
                 _assert_one_language(page, lang)
                 page.screenshot(path=str(OUTPUT / f"lang-switch-{lang}.png"), full_page=True)
                 page.get_by_role("tab", name=s["tab_ask"], exact=True).click()
+                # the conversation export is written again in this language
+                page.wait_for_function("!document.querySelector('#export').disabled")
+                with page.expect_download() as download:
+                    page.click("#export")
+                md = Path(download.value.path()).read_text(encoding="utf-8")
+                assert f"· {s['conversation']}\n" in md and f"\n{s['exported']}: " in md and f"\n{s['sources']}:\n" in md
+                assert not BILINGUAL.search(md), md[:300]
             # the choice is remembered and wins over the browser's zh-HK
             page.reload()
             page.wait_for_selector("#question textarea")
