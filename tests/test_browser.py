@@ -544,6 +544,11 @@ def test_labels_and_server_strings_are_in_the_viewer_language_only(server, brows
             ui_strings = _assert_one_language(page, lang)
             assert s["thanks"] in ui_strings and s["toast_info"] in ui_strings  # the title: Gradio's, restyled
             page.screenshot(path=str(OUTPUT / f"lang-{locale}-1-ask.png"), full_page=True)
+            # an empty question: shown as "(empty)", and the assistant's reply to it, in the viewer's language
+            _ask(page, "   ", 1)
+            assert page.locator('#chat [data-testid="user"]').last.inner_text().strip() == s["empty_question"]
+            reply = _bot_texts(page)[-1]
+            assert not BILINGUAL.search(reply) and (CJK.search(reply) is None) == (lang == "en"), reply
 
             # browse: the all-units choice, the table's words
             page.get_by_role("tab", name=s["tab_browse"], exact=True).click()

@@ -154,6 +154,17 @@ def test_pending_empty_question_apology_and_export_follow_the_viewer(lang):
     assert not BILINGUAL.search(md)
 
 
+@pytest.mark.parametrize("question", ["", "   ", "!!!", 123, "長" * 2100])
+def test_the_reply_to_a_question_that_cannot_be_taken_is_in_the_viewer_language(assistant, question):
+    answer = assistant.evidence(question).to_json()
+    assert answer["kind"] == "invalid" and "/" in answer["answer"]  # the assistant writes both languages
+    zh, en = (part.strip() for part in answer["answer"].split("/", 1))
+    for lang, expected in (("zh-Hant", zh), ("zh-Hans", to_simplified(zh)), ("en", en)):
+        turn = {"question": question if isinstance(question, str) else "", "answer": answer}
+        assert ui.chat_messages(NOTICE, [turn], "follow", lang)[1]["content"] == ui._plain(expected)
+        assert ui._plain(expected) == ui._plain(ui._answer_text(answer, "follow", lang))
+
+
 def test_the_api_apology_stays_for_clients_without_an_interface():
     assert ui._apology().to_json()["answer"] == ui.APOLOGY
 

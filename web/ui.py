@@ -280,9 +280,12 @@ def sources_html(notice: Notice, items: list[int], script: str, key: str = "0",
 
 
 def _answer_text(answer: dict[str, Any], choice: str, lang: str | None) -> str:
-    """The answer's text in the chosen script; the chat's own apology in the viewer's language."""
+    """The answer's text in the chosen script; the chat's own apology, and the assistant's "中文 / English"
+    reply to a question it cannot take (empty, too long, no words), in the viewer's language."""
     if answer.get("kind") == "error" and lang is not None:
         return _t("apology", lang)
+    if answer.get("kind") == "invalid" and lang is not None:
+        return localize_notice(answer.get("answer", ""), lang)
     return _convert(answer.get("answer", ""), choice, answer.get("script", "zh-Hant"))
 
 
