@@ -443,6 +443,9 @@ def _visible_strings(page) -> list[dict]:
 def _assert_one_language(page, lang: str) -> list[str]:
     """No visible string joins Chinese and English with a slash; outside the notice's and the asker's words,
     every string is in `lang` only. Returns the interface strings it looked at."""
+    # settled: no event still running (Gradio's "loading" overlay is transient)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=status-tracker]')]"
+                           ".every(e => e.classList.contains('hide') || !e.checkVisibility())")
     strings = _visible_strings(page)
     mixed = [s["text"] for s in strings if BILINGUAL.search(s["text"])]
     assert not mixed, mixed

@@ -321,10 +321,15 @@ window.gdpaLang = window.gdpaLang || (() => {
     document.title = D.title[lang];
     try {
       const c = await gradioCore();
-      if (c && c.changeLocale) c.changeLocale(D.locale[lang]);  // it sets <html lang> too
-      else console.warn('gdpa: Gradio core not found; labels stay in the browser language');
+      if (c && c.changeLocale) {
+        // Gradio sets <html lang> once the locale's messages are loaded (a first switch loads them)
+        c.changeLocale(D.locale[lang]);
+        for (let i = 0; i < 100 && document.documentElement.lang !== D.locale[lang]; i++)
+          await new Promise((r) => setTimeout(r, 30));
+        await new Promise((r) => requestAnimationFrame(() => r()));  // labels re-rendered
+      } else console.warn('gdpa: Gradio core not found; labels stay in the browser language');
     } catch (e) { console.warn('gdpa: could not switch the interface language', e); }
-    document.documentElement.dataset.gdpaLang = lang;
+    document.documentElement.dataset.gdpaLang = lang;  // applied (tests wait for it)
   };
   return {of, fromBrowser, initial, remember, apply, current: () => document.documentElement.dataset.gdpaLang};
 })();
