@@ -702,9 +702,10 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
         demo.load(None, None, [ui_lang], js=lang_js("const l = window.gdpaLang.initial(); "
                                                     "await window.gdpaLang.apply(l); return l;"), **private)
         ui_lang.input(None, [ui_lang], None, js=lang_js("window.gdpaLang.remember(l);", "l"), **private)
-        ui_lang.change(None, [ui_lang], None, js=lang_js("await window.gdpaLang.apply(l);", "l"), **private)
         ui_lang.change(rerender, [turns, script, unit, ui_lang], [chatbot, download, table], queue=False, **private)
-        ui_lang.change(tab_labels, [ui_lang], [ask_tab, browse_tab], queue=False, **private)
+        # the tabs' labels once Gradio's locale has switched: it may re-render them from before
+        ui_lang.change(None, [ui_lang], None, js=lang_js("await window.gdpaLang.apply(l);", "l"), **private).then(
+            tab_labels, [ui_lang], [ask_tab, browse_tab], queue=False, **private)
         gr.api(ask, api_name="ask", concurrency_limit=limit, concurrency_id="assistant")
     demo.queue(default_concurrency_limit=limit)
     return demo
