@@ -44,7 +44,7 @@ def browser():
 @pytest.fixture
 def page(browser, request):
     OUTPUT.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US", accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     pg.dialogs = []  # an alert() would mean injected HTML ran
@@ -82,8 +82,8 @@ def _ask(page, question: str, answers_before: int) -> None:
     page.wait_for_function(
         """n => { const bots = document.querySelectorAll('#chat [data-testid="bot"]');
                   if (bots.length <= n) return false;
-                  const last = bots[bots.length - 1].innerText;
-                  return !last.includes('Looking it up') && !last.includes('▌'); }""",
+                  const last = bots[bots.length - 1];
+                  return !last.querySelector('.gdpa-pending') && !last.innerText.includes('▌'); }""",
         arg=answers_before, timeout=60_000)
 
 
@@ -122,7 +122,7 @@ def _chat_journey(server: AppServer, page) -> None:
     assert "牵头" in converted and "牽頭" not in converted
     assert "〔第七项〕" in page.locator("#chat details.gdpa-src summary").last.inner_text()
     page.screenshot(path=str(OUTPUT / "browser-2-simplified.png"), full_page=True)
-    page.get_by_text("跟隨提問 / Follow question", exact=True).click()
+    page.locator("#script-choice").get_by_text("Follow question", exact=True).click()  # the page is in English
     page.wait_for_function("document.querySelector('#chat').innerText.includes('牽頭')")
 
     # 3. thumbs up → one JSON line in the feedback file
@@ -304,7 +304,7 @@ def test_suggestion_click_asks_the_follow_up(server, page):
         page.screenshot(path=str(OUTPUT / "browser-7-suggestions.png"), full_page=True)
         page.click("#suggest-0")
         page.wait_for_function("""() => { const bots = document.querySelectorAll('#chat [data-testid="bot"]');
-            return bots.length === 2 && !bots[1].innerText.includes('Looking it up'); }""")
+            return bots.length === 2 && !bots[1].querySelector('.gdpa-pending'); }""")
         users = page.locator('#chat [data-testid="user"]').all_inner_texts()
         assert users[-1].strip() == "第七項屬於哪一部分？"
         last = _bot_texts(page)[-1]
@@ -319,7 +319,7 @@ def test_suggestion_click_asks_the_follow_up(server, page):
         unit = page.locator(f"#suggest-{unit_btn[0]}").inner_text().replace("牽頭哪些工作？", "")
         page.click(f"#suggest-{unit_btn[0]}")
         page.wait_for_function("""() => { const bots = document.querySelectorAll('#chat [data-testid="bot"]');
-            return bots.length === 3 && !bots[2].innerText.includes('Looking it up'); }""")
+            return bots.length === 3 && !bots[2].querySelector('.gdpa-pending'); }""")
         cited = page.locator("#chat details.gdpa-src").evaluate_all("els => els.map(e => e.id)")
         expected = sorted(int(n) for n, v in TABLE.items() if unit in v["leads"])
         assert sorted(int(c.split("-")[-1]) for c in cited if c.startswith("gdpa-src-2-")) == expected
@@ -392,5 +392,273 @@ def test_interface_language_follows_the_viewer(server, browser, locale, ask, bro
             page.get_by_role("tab", name=browse).click()
             assert page.locator("#matrix-csv").inner_text().strip() == export
             page.screenshot(path=str(OUTPUT / f"i18n-{locale}.png"))
+    finally:
+        context.close()
+
+
+# -- the interface language: labels and what the server writes, in one language ----------------------------
+
+from corpus.script import to_simplified, to_traditional  # noqa: E402
+from web import i18n  # noqa: E402
+from web.ui import SCRIPT_CHOICES  # noqa: E402
+
+S = i18n.STRINGS
+# a Chinese label and an English one joined by a slash: "出處 / Sources", "全部單位 / All units", "Sources / 出處"
+BILINGUAL = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]\s*/\s*[A-Za-z]|[A-Za-z.)]\s*/\s*[\u3400-\u9fff]")
+CJK = re.compile(r"[\u3400-\u9fff]")
+# Shown in every language: the script and language choices name themselves; acronyms and a key name.
+ENDONYMS = {"繁體", "简体", "繁體中文", "简体中文", "English"}
+LATIN_OK = {"API", "CSV", "XLSX", "Markdown", "Enter"}
+# Where the notice's or the asker's own words are (any script): left out of the one-language check.
+CONTENT = ("#chat [data-testid='user'], #chat [data-testid='bot'], #suggestions, .gdpa-browse, pre, code, "
+           "[data-testid='examples'], .examples, table.gallery, button.gallery-item, #unit-filter ul")
+
+VISIBLE_STRINGS_JS = """content => {
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const n = walker.currentNode, el = n.parentElement, text = n.textContent.trim();
+        // .sr-only: Gradio's screen-reader status line, not on screen (it may name a raw key such as
+        // "common.complete" for a moment while a locale's messages load)
+        if (!el || !text || el.closest('script, style, .sr-only')) continue;
+        if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
+        if (parseFloat(getComputedStyle(el).fontSize) === 0) continue;
+        out.push({text, content: !!(content && el.closest(content))});
+    }
+    for (const e of document.querySelectorAll('.toast-title')) {  // its text comes from CSS (web/i18n.toast_css)
+        const before = getComputedStyle(e, '::before').content;
+        if (before && before !== 'none') out.push({text: JSON.parse(before), content: false});
+    }
+    for (const e of document.querySelectorAll('[placeholder]'))
+        if (e.checkVisibility()) out.push({text: e.getAttribute('placeholder'), content: false});
+    for (const e of document.querySelectorAll('input[type=text], input:not([type])'))
+        if (e.value && e.checkVisibility()) out.push({text: e.value, content: false});
+    out.push({text: document.title, content: false});
+    return out;
+}"""
+
+
+def _visible_strings(page) -> list[dict]:
+    return page.evaluate(VISIBLE_STRINGS_JS, CONTENT)
+
+
+def _assert_one_language(page, lang: str) -> list[str]:
+    """No visible string joins Chinese and English with a slash; outside the notice's and the asker's words,
+    every string is in `lang` only. Returns the interface strings it looked at."""
+    # settled: no event still running (Gradio's "loading" overlay is transient)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=status-tracker]')]"
+                           ".every(e => e.classList.contains('hide') || !e.checkVisibility())")
+    strings = _visible_strings(page)
+    mixed = [s["text"] for s in strings if BILINGUAL.search(s["text"])]
+    assert not mixed, mixed
+    ui = [s["text"] for s in strings if not s["content"]]
+    for text in ui:
+        if text in ENDONYMS or text in NOTICE.units:  # a unit picked in the filter is the notice's name for it
+            continue
+        if lang == "en":
+            assert not CJK.search(re.sub(r"《[^》]*》", "", text)), text
+        else:
+            latin = set(re.findall(r"[A-Za-z]{3,}", text)) - LATIN_OK
+            assert not latin, (text, latin)
+            # nothing of the other script: 繁體 text is its own Traditional form, 简体 text its own Simplified form
+            assert (to_simplified(text) if lang == "zh-Hans" else to_traditional(text)) == text, text
+    return ui
+
+
+def _wait_for_lang(page, lang: str) -> None:
+    """The page's part (Gradio's locale) and the server's part (the tab labels it writes) both applied."""
+    page.wait_for_function("l => document.documentElement.dataset.gdpaLang === l", arg=lang)
+    page.wait_for_function("t => [...document.querySelectorAll('[role=tab]')].map(e => e.innerText.trim()).includes(t)",
+                           arg=S[lang]["tab_browse"])
+
+
+def _watch_pending(page) -> None:
+    page.evaluate("""() => { window.gdpaPending = [];
+        new MutationObserver(() => document.querySelectorAll('#chat .gdpa-pending')
+            .forEach(e => window.gdpaPending.push(e.innerText.trim())))
+          .observe(document.body, {subtree: true, childList: true, characterData: true}); }""")
+
+
+def _radio(page, elem_id: str) -> tuple[str, list[str], str | None]:
+    """(label, choice labels, checked value) of a gr.Radio."""
+    box = page.locator(f"#{elem_id}")
+    label = box.locator("[data-testid='block-info']").first.inner_text().strip()
+    choices = [t.strip() for t in box.locator("label").all_inner_texts() if t.strip()]
+    checked = box.locator("input:checked").evaluate_all("els => els.map(e => e.value)")
+    return label, choices, (checked[0] if checked else None)
+
+
+def _assert_labels(page, lang: str) -> None:
+    s = S[lang]
+    assert page.title() == s["page_title"]
+    assert page.locator("#title").inner_text().strip() == s["title_md"].removeprefix("## ")
+    assert page.locator("#intro").inner_text().strip() == s["intro"]
+    assert page.locator("#mode").inner_text().strip() == s["mode_none"]
+    assert [t.strip() for t in page.get_by_role("tab").all_inner_texts()][:2] == [s["tab_ask"], s["tab_browse"]]
+    assert _radio(page, "script-choice")[:2] == (s["script"], ["繁體", "简体", s["follow"]])
+    assert _radio(page, "ui-lang") == (s["ui_lang"], ["繁體中文", "简体中文", "English"], lang)
+    assert page.locator("#send").inner_text().strip() == s["send"]
+    assert page.locator("#question textarea").get_attribute("placeholder") == s["question"]
+    assert page.locator("#clear").inner_text().strip() == s["clear"]
+    assert page.locator("#export").inner_text().strip() == s["export"]
+    assert page.get_by_text(s["examples"], exact=True).is_visible()
+
+
+LIKE = {"zh-Hant": "讚", "zh-Hans": "赞", "en": "Like"}  # Gradio's own label of the chat's like button
+
+LOCALES = [  # browser locale, interface language, a question (not always in the interface's script), a word of its answer
+    ("zh-HK", "zh-Hant", "第七项由哪些单位牵头？", "牵头"),
+    ("zh-CN", "zh-Hans", "第七項由哪些單位牽頭？", "牽頭"),
+    ("en-US", "en", "第七項由哪些單位牽頭？", "牽頭"),
+]
+
+
+@pytest.mark.parametrize("locale, lang, question, answer_word", LOCALES, ids=[x[0] for x in LOCALES])
+def test_labels_and_server_strings_are_in_the_viewer_language_only(server, browser, locale, lang, question, answer_word):
+    s = S[lang]
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale=locale)
+    page = context.new_page()
+    page.outside = []
+    page.on("request", lambda r: page.outside.append(r.url)
+            if not re.match(r"^(https?://127\.0\.0\.1[:/]|data:|blob:|about:)", r.url) else None)
+    try:
+        with _screenshot_on_failure(page, f"lang-{locale}", server):
+            page.goto(server.url)
+            page.wait_for_selector("#question textarea")
+            _wait_for_lang(page, lang)
+            _assert_labels(page, lang)
+            _assert_one_language(page, lang)
+
+            # an answer: the pending line, the sources' heading and field names are the viewer's; the answer the asker's
+            _watch_pending(page)
+            _ask(page, question, 0)
+            assert set(page.evaluate("window.gdpaPending")) == {s["pending"]}
+            assert answer_word in _bot_texts(page)[-1]
+            assert page.locator("#chat .gdpa-sources-head").inner_text().strip() == s["sources"]
+            page.locator("#chat details.gdpa-src summary").last.click()
+            fields = page.locator("#chat .gdpa-src-body b").all_inner_texts()
+            assert fields == [s["section"], s["lead_units"], s["co_units"]]
+
+            # a toast (Gradio's own like button is in the viewer's language too)
+            page.locator(f'#chat button[aria-label="{LIKE[lang]}"]').last.click()
+            toast = page.locator(".toast-body").last
+            toast.wait_for(state="visible")
+            page.wait_for_function("() => [...document.querySelectorAll('.toast-body')].some(e => "
+                                   "e.checkVisibility({checkOpacity: true}) && getComputedStyle(e).opacity === '1')")
+            assert s["thanks"] in toast.inner_text()
+            # its title is Gradio's "Info", hidden, with the viewer's word put before it by CSS
+            title = toast.locator(".toast-title")
+            assert title.evaluate("e => getComputedStyle(e).fontSize") == "0px"
+            assert json.loads(title.evaluate("e => getComputedStyle(e, '::before').content")) == s["toast_info"]
+            _assert_one_language(page, lang)
+            page.screenshot(path=str(OUTPUT / f"lang-{locale}-1-ask.png"), full_page=True)
+            # an empty question: shown as "(empty)", and the assistant's reply to it, in the viewer's language
+            _ask(page, "   ", 1)
+            assert page.locator('#chat [data-testid="user"]').last.inner_text().strip() == s["empty_question"]
+            reply = _bot_texts(page)[-1]
+            assert not BILINGUAL.search(reply) and (CJK.search(reply) is None) == (lang == "en"), reply
+
+            # browse: the all-units choice, the table's words
+            page.get_by_role("tab", name=s["tab_browse"], exact=True).click()
+            page.wait_for_selector("#browse table")
+            assert page.locator("#unit-filter input").input_value() == s["all_units"]
+            assert page.locator("#browse thead th").first.inner_text().strip() == s["item"]
+            assert [t.strip() for t in page.locator("#browse thead").first.locator("th").all_inner_texts()] == \
+                [s["item"], s["task"], s["lead_units"], s["co_units"]]
+            assert page.locator("#browse p").first.inner_text().strip() == \
+                s["browse_all"].format(sections=len(NOTICE.sections), tasks=len(NOTICE.tasks))
+            assert page.locator("#matrix-csv").inner_text().strip() == s["matrix_csv"]
+            page.click("#unit-filter input")
+            options = page.get_by_role("option")
+            options.first.wait_for()
+            assert options.first.inner_text().replace("✓", "").strip() == s["all_units"]
+            page.keyboard.press("Escape")
+            _assert_one_language(page, lang)
+            page.screenshot(path=str(OUTPUT / f"lang-{locale}-2-browse.png"), full_page=True)
+            assert not page.outside, f"requests left the machine: {page.outside[:5]}"
+    finally:
+        context.close()
+
+
+def test_language_selector_switches_everything_and_wins_over_the_browser(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-HK", accept_downloads=True)
+    page = context.new_page()
+    try:
+        with _screenshot_on_failure(page, "lang-switch", server):
+            page.goto(server.url)
+            page.wait_for_selector("#question textarea")
+            _wait_for_lang(page, "zh-Hant")
+            _ask(page, "第七項由哪些單位牽頭？", 0)
+            page.get_by_role("tab", name=S["zh-Hant"]["tab_browse"], exact=True).click()
+            page.click("#unit-filter input")
+            page.get_by_role("option", name="省教育廳", exact=True).click()
+            page.wait_for_selector("#browse thead th:nth-child(5)")  # the role column of one unit's tasks
+            page.get_by_role("tab", name=S["zh-Hant"]["tab_ask"], exact=True).click()
+            for choice, lang in (("English", "en"), ("简体中文", "zh-Hans"), ("繁體中文", "zh-Hant"), ("English", "en")):
+                s = S[lang]
+                page.locator("#ui-lang").get_by_text(choice, exact=True).click()
+                _wait_for_lang(page, lang)
+                page.wait_for_function("t => document.querySelector('#chat .gdpa-sources-head').innerText.trim() === t",
+                                       arg=s["sources"])
+                _assert_labels(page, lang)
+                assert "〔第七項〕" in _bot_texts(page)[-1]  # the answer itself stays as asked
+                page.get_by_role("tab", name=s["tab_browse"], exact=True).click()
+                page.wait_for_function("t => document.querySelector('#browse thead th:nth-child(5)').innerText.trim() === t",
+                                       arg=s["role"])
+                assert page.locator("#unit-filter input").input_value() == "省教育廳"  # the filter kept its value
+                _assert_one_language(page, lang)
+                page.screenshot(path=str(OUTPUT / f"lang-switch-{lang}.png"), full_page=True)
+                page.get_by_role("tab", name=s["tab_ask"], exact=True).click()
+                # the conversation export is written again in this language
+                page.wait_for_function("!document.querySelector('#export').disabled")
+                with page.expect_download() as download:
+                    page.click("#export")
+                md = Path(download.value.path()).read_text(encoding="utf-8")
+                assert f"· {s['conversation']}\n" in md and f"\n{s['exported']}: " in md and f"\n{s['sources']}:\n" in md
+                assert not BILINGUAL.search(md), md[:300]
+            # the choice is remembered and wins over the browser's zh-HK
+            page.reload()
+            page.wait_for_selector("#question textarea")
+            _wait_for_lang(page, "en")
+            _assert_labels(page, "en")
+            page.get_by_role("tab", name=S["en"]["tab_browse"], exact=True).click()
+            assert page.locator("#unit-filter input").input_value() == S["en"]["all_units"]
+            _assert_one_language(page, "en")
+    finally:
+        context.close()
+
+
+def test_page_language_mapping_matches_the_server(server, browser):
+    """window.gdpaLang (the page's mapping) and web/i18n.py agree on every tag."""
+    tags = ["zh-HK", "zh-TW", "zh-MO", "zh-Hant", "zh-Hant-HK", "zh-Hant-CN", "zh_TW", "ZH-hk", "yue", "yue-HK",
+            "yue-Hans", "zh-CN", "zh-SG", "zh-Hans", "zh-Hans-HK", "zh", "en", "en-US", "en-GB", "fr-FR", "de", ""]
+    lists = [["fr-FR", "zh-HK", "en"], ["de-DE", "en-US", "zh-CN"], ["fr-FR", "de"], []]
+    context = browser.new_context(locale="zh-MO")
+    page = context.new_page()
+    try:
+        page.goto(server.url)
+        page.wait_for_selector("#question textarea")
+        _wait_for_lang(page, "zh-Hant")  # zh-MO → 繁體 (Gradio alone would show English)
+        assert page.evaluate("ts => ts.map(t => window.gdpaLang.of(t))", tags) == [i18n.lang_of_tag(t) for t in tags]
+        assert page.evaluate("ls => ls.map(l => window.gdpaLang.fromBrowser(l.length ? l : ['x']))", lists) == \
+            [i18n.browser_lang(ts or ["x"]) for ts in lists]
+    finally:
+        context.close()
+
+
+def test_script_choices_keep_their_values(server, browser):
+    """The output-script radio's values are not its labels: 'follow' stays 'follow' in every language."""
+    assert [v for _, v in SCRIPT_CHOICES] == ["zh-Hant", "zh-Hans", "follow"]
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(server.url)
+        page.wait_for_selector("#question textarea")
+        _wait_for_lang(page, "zh-Hans")
+        assert _radio(page, "script-choice")[2] == "follow"
+        page.locator("#script-choice").get_by_text("繁體", exact=True).click()
+        page.locator("#script-choice").get_by_text(S["zh-Hans"]["follow"], exact=True).click()
+        _ask(page, "第七项由哪些单位牵头？", 0)  # the handler takes the script value: no error
+        assert "牵头" in _bot_texts(page)[-1]
     finally:
         context.close()

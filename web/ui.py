@@ -41,46 +41,19 @@ from corpus.script import render, to_simplified, to_traditional
 
 from . import exports as matrix_exports
 from .gate import ModelGate, gated_answer, gated_stream
+from .i18n import DEFAULT, I18N, LANG_CHOICES, STRINGS, label, localize_notice, normalize, toast_css
+from .i18n import js as lang_js
+from .i18n import text as _t
 from .suggest import MAX_SUGGESTIONS, suggest
 
 log = logging.getLogger("gdpa.ui")
 
-TITLE = "數字廣東建設2024年工作要點 · 政策問答"
+TITLE = STRINGS[DEFAULT]["page_title"]
+# The /ask API's apology (an API client has no interface language); the chat shows text("apology", lang).
 APOLOGY = "抱歉,處理這個問題時出了點問題,請稍後再試或換個問法。/ Sorry, something went wrong while answering; please try again."
-ALL_UNITS = "全部單位 / All units"
-SCRIPT_CHOICES = [("繁體", "zh-Hant"), ("简体", "zh-Hans"), ("跟隨提問 / Follow question", "follow")]
+ALL_UNITS = "__all__"  # the unit filter's value for every unit; its label is the viewer's language
+SCRIPT_CHOICES = [("繁體", "zh-Hant"), ("简体", "zh-Hans"), (label("follow"), "follow")]
 SHOWN_QUESTION_CHARS = 600  # the chat shows at most this much of a (possibly huge) pasted question
-
-# Interface labels per viewer language (the browser's, or the one picked in Settings): gr.I18n translates
-# them in the page. Answers are not labels: they follow the asker's script (and the output-script choice).
-_LABELS: dict[str, tuple[str, str]] = {  # key: (Traditional, English); Simplified is converted
-    "intro": ("只依據《數字廣東建設2024年工作要點》作答,每個答案附出處。",
-              "Answers come only from the notice 《數字廣東建設2024年工作要點》, each with its sources."),
-    "mode_llm": ("模式:本地模型生成,附原文出處", "Mode: local model, with sources"),
-    "mode_none": ("模式:原文摘錄(未使用模型)", "Mode: quotes from the notice (no model)"),
-    "script": ("輸出文字", "Output script"),
-    "tab_ask": ("問答", "Ask"),
-    "tab_browse": ("瀏覽任務", "Browse tasks"),
-    "chat": ("對話", "Conversation"),
-    "placeholder": ("請提問關於《數字廣東建設2024年工作要點》的問題。", "Ask about the 2024 Digital Guangdong work points."),
-    "question": ("輸入問題,按 Enter 送出", "Type a question and press Enter"),
-    "send": ("送出", "Ask"),
-    "clear": ("清除對話", "Clear"),
-    "export": ("下載對話 (Markdown)", "Export (Markdown)"),
-    "examples": ("範例問題", "Example questions"),
-    "civil": ("公務員", "Civil servants"),
-    "public": ("市民", "The public"),
-    "unit_filter": ("按單位篩選", "Filter by unit"),
-    "matrix_csv": ("責任矩陣 CSV", "Matrix CSV"),
-    "matrix_xlsx": ("責任矩陣 XLSX", "Matrix XLSX"),
-    "unit_report": ("單位報告 (Markdown)", "Unit report (Markdown)"),
-    "evaluators": ("**評估人員** — 在項目資料夾的命令列中執行問題集和延遲基準測試:",
-                   "**Evaluators** — run the question set and the latency benchmark from a shell in the project folder:"),
-}
-_HANT = {k: zh for k, (zh, _) in _LABELS.items()}
-LABELS = {"zh-TW": _HANT, "zh-HK": _HANT, "zh": _HANT, "zh-CN": {k: to_simplified(v) for k, v in _HANT.items()},
-          "en": {k: en for k, (_, en) in _LABELS.items()}}
-I18N = gr.I18n(**LABELS)
 
 EXAMPLES = {
     "civil": ["第七項由哪些單位牽頭？", "省教育廳牽頭哪些工作？"],
@@ -128,9 +101,15 @@ mark.gdpa-quote { background: #fde68a; color: inherit; padding: 0 0.1em; }
   /* a phone: the question box and the send button in the first screen, nothing wider than the screen */
   #title h2 { font-size: 1.1em; margin: 0; }
   .gdpa-intro { font-size: 0.85em; }
-  #chat { height: 42vh !important; min-height: 15em; }
-  #script-choice .wrap { gap: 0.3em !important; }
-  #script-choice label { padding: 0.2em 0.5em !important; }
+  #chat { height: 40vh !important; min-height: 15em; }
+  /* the output-script and language choices: each on one line, its label before its choices */
+  .gdpa-settings { gap: 0.3em !important; }
+  .gdpa-settings .form { flex-direction: column !important; gap: 0 !important; }
+  #script-choice, #ui-lang { display: flex !important; flex-wrap: wrap; align-items: center; gap: 0.2em 0.6em;
+    padding: 0.25em 0.5em !important; }
+  #script-choice [data-testid="block-info"], #ui-lang [data-testid="block-info"] { margin: 0 !important; font-size: 0.85em; }
+  #script-choice .wrap, #ui-lang .wrap { gap: 0.3em !important; flex: 0 1 auto; width: auto; }
+  #script-choice label, #ui-lang label { padding: 0.15em 0.45em !important; font-size: 0.9em; }
   .gdpa-browse table, .gdpa-browse tbody, .gdpa-browse tr, .gdpa-browse td { display: block; width: auto !important; }
   .gdpa-browse thead, .gdpa-browse colgroup { display: none; }
   .gdpa-browse tr { border: 1px solid var(--border-color-primary); margin: 0.4em 0; padding: 0.2em 0; }
@@ -141,6 +120,7 @@ mark.gdpa-quote { background: #fde68a; color: inherit; padding: 0 0.1em; }
 }
 details.gdpa-src.gdpa-flash { outline: 2px solid #f59e0b; outline-offset: 2px; transition: outline-color 1.5s; }
 """
+CSS += toast_css()
 
 # A citation click opens that source and scrolls to its highlighted sentence. One listener on the document
 # (the chat's HTML is sanitised, so no handler can live in it); it runs before the chat's own link handling.
@@ -202,6 +182,11 @@ def _notice_text(text: str, script: str) -> str:
     return render(text, "zh-Hans" if script == "zh-Hans" else "zh-Hant")
 
 
+def _label_lang(lang: str | None, script: str) -> str:
+    """The language of interface words: the viewer's, or without one the script the notice is shown in."""
+    return normalize(lang) if lang is not None else ("zh-Hans" if script == "zh-Hans" else "zh-Hant")
+
+
 def _task_label(task: Task) -> str:
     return f"〔第{task.numeral}項〕"
 
@@ -253,15 +238,20 @@ def link_citations(escaped: str, key: str, items: set[int]) -> str:
 
 
 def sources_html(notice: Notice, items: list[int], script: str, key: str = "0",
-                 quotes: dict[int, str] | None = None) -> str:
+                 quotes: dict[int, str] | None = None, lang: str | None = None) -> str:
     """One expandable block per cited task, the sentences the answer rests on highlighted in the task's
-    full text; single-line HTML (a blank line would end the Markdown HTML block)."""
+    full text; single-line HTML (a blank line would end the Markdown HTML block). The notice's words are
+    in `script`, the block's own words (heading, field names) in the viewer's `lang`."""
     if not items:
         return ""
     quotes = quotes or {}
+    lang = _label_lang(lang, script)
 
     def t(s: str) -> str:
         return _esc(_notice_text(s, script))
+
+    def w(key: str) -> str:
+        return _esc(_t(key, lang))
 
     def body(task: Task) -> str:
         return "".join(f'<mark class="gdpa-quote">{t(run)}</mark>' if quoted else t(run)
@@ -272,54 +262,73 @@ def sources_html(notice: Notice, items: list[int], script: str, key: str = "0",
         task = notice.task(n)
         if task is None:
             continue
-        leads = "、".join(task.leads) or "(未列明)"
-        co = "、".join(task.co) or "(未列明)"
+        leads = t("、".join(task.leads)) or w("unstated")
+        co = t("、".join(task.co)) or w("unstated")
         if task.open_ended and task.co:
-            co += "等有關單位"
+            co += t("等有關單位")
         blocks.append(
             f'<details class="gdpa-src" id="{source_id(key, n)}">'
             f"<summary>{t(_task_label(task))}{t(task.title)}</summary>"
             '<div class="gdpa-src-body">'
-            f"<p><b>{t('所屬部分')}</b>:{t(task.section.numeral + '、' + task.section.title)}</p>"
-            f"<p><b>{t('牽頭單位')}</b>:{t(leads)}</p>"
-            f"<p><b>{t('配合單位')}</b>:{t(co)}</p>"
+            f"<p><b>{w('section')}</b>{w('colon')}{t(task.section.numeral + '、' + task.section.title)}</p>"
+            f"<p><b>{w('lead_units')}</b>{w('colon')}{leads}</p>"
+            f"<p><b>{w('co_units')}</b>{w('colon')}{co}</p>"
             f'<div class="gdpa-src-text">{body(task)}</div>'
             "</div></details>"
         )
-    head = t("出處 / Sources")
-    return f'<div class="gdpa-sources"><div class="gdpa-sources-head">{head}</div>{"".join(blocks)}</div>'
+    return f'<div class="gdpa-sources"><div class="gdpa-sources-head">{w("sources")}</div>{"".join(blocks)}</div>'
 
 
-def answer_html(notice: Notice, answer: dict[str, Any], choice: str, partial: bool = False, key: str = "0") -> str:
+def _answer_text(answer: dict[str, Any], choice: str, lang: str | None) -> str:
+    """The answer's text in the chosen script; the chat's own apology, and the assistant's "中文 / English"
+    reply to a question it cannot take (empty, too long, no words), in the viewer's language."""
+    if answer.get("kind") == "error" and lang is not None:
+        return _t("apology", lang)
+    if answer.get("kind") == "invalid" and lang is not None:
+        return localize_notice(answer.get("answer", ""), lang)
+    return _convert(answer.get("answer", ""), choice, answer.get("script", "zh-Hant"))
+
+
+def answer_html(notice: Notice, answer: dict[str, Any], choice: str, partial: bool = False, key: str = "0",
+                lang: str | None = None) -> str:
     """An assistant chat message: escaped answer text (its citations linked to their sources), a note,
-    then the sources. `key` tells this message's source anchors from other messages'."""
+    then the sources. `key` tells this message's source anchors from other messages'. The answer follows the
+    asker's script (or the chosen one); the note and the sources' own words follow the viewer's `lang`
+    (None: the script the notice is shown in)."""
     a_script = answer.get("script", "zh-Hant")
-    text = _convert(answer.get("answer", ""), choice, a_script)
+    text = _answer_text(answer, choice, lang)
     citations = answer.get("citations", [])
     items = [c["item"] for c in citations]
     linked = set() if partial else set(items)
     parts = [link_citations(_plain(text), key, linked) + (" ▌" if partial else "")]
     if answer.get("notice") and not partial:
-        parts.append(f'<div class="gdpa-note">{_esc(_convert(answer["notice"], choice, a_script))}</div>')
+        note = (localize_notice(answer["notice"], lang) if lang is not None
+                else _convert(answer["notice"], choice, a_script))
+        parts.append(f'<div class="gdpa-note">{_esc(note)}</div>')
     if not partial:
         quotes = {c["item"]: c.get("quote", "") for c in citations}
-        src = sources_html(notice, items, _view_script(choice, a_script), key, quotes)
+        src = sources_html(notice, items, _view_script(choice, a_script), key, quotes, lang)
         if src:
             parts.append(src)
     return "\n\n".join(parts)
 
 
-def question_html(question: str) -> str:
+def pending_html(lang: str | None) -> str:
+    """The assistant's message while the evidence is looked up (class gdpa-pending: tests wait on it)."""
+    return f'<span class="gdpa-pending">{_esc(_t("pending", lang))}</span>'
+
+
+def question_html(question: str, lang: str | None = None) -> str:
     q = question if len(question) <= SHOWN_QUESTION_CHARS else question[:SHOWN_QUESTION_CHARS] + "…"
-    return _plain(q) if q.strip() else "(空白 / empty)"
+    return _plain(q) if q.strip() else _esc(_t("empty_question", lang))
 
 
-def chat_messages(notice: Notice, turns: list[dict], choice: str) -> list[dict]:
+def chat_messages(notice: Notice, turns: list[dict], choice: str, lang: str | None = None) -> list[dict]:
     """Two messages per turn (user, assistant): the like event's index // 2 is the turn."""
     out = []
     for i, turn in enumerate(turns):
-        out.append({"role": "user", "content": question_html(turn["question"])})
-        out.append({"role": "assistant", "content": answer_html(notice, turn["answer"], choice, key=str(i))})
+        out.append({"role": "user", "content": question_html(turn["question"], lang)})
+        out.append({"role": "assistant", "content": answer_html(notice, turn["answer"], choice, key=str(i), lang=lang)})
     return out
 
 
@@ -328,15 +337,18 @@ def _md_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def conversation_markdown(notice: Notice, turns: list[dict], choice: str) -> str:
-    lines = [f"# {notice.title} · 問答記錄 / Conversation", "", f"導出時間 / Exported: {time.strftime('%Y-%m-%d %H:%M:%S')}", ""]
+def conversation_markdown(notice: Notice, turns: list[dict], choice: str, lang: str | None = None) -> str:
+    """The conversation as Markdown: answers as shown, the file's own words in the viewer's `lang`."""
+    head = normalize(lang)
+    lines = [f"# {notice.title} · {_t('conversation', head)}", "",
+             f"{_t('exported', head)}: {time.strftime('%Y-%m-%d %H:%M:%S')}", ""]
     for i, turn in enumerate(turns, 1):
         a = turn["answer"]
         script = _view_script(choice, a.get("script", "zh-Hant"))
-        answer = _convert(a.get("answer", ""), choice, a.get("script", "zh-Hant"))
+        answer = _answer_text(a, choice, lang)
         lines += [f"## {i}. {_md_text(' '.join(turn['question'].split()))}", "", _md_text(answer), ""]
         if a.get("citations"):
-            lines.append(_notice_text("出處 / Sources:", script))
+            lines.append(f"{_t('sources', _label_lang(lang, script))}:")
             for c in a["citations"]:
                 task = notice.task(c["item"])
                 if task is not None:
@@ -347,45 +359,52 @@ def conversation_markdown(notice: Notice, turns: list[dict], choice: str) -> str
 
 # -- browse tab -------------------------------------------------------------------------------
 
-def browse_html(notice: Notice, unit: str | None, choice: str) -> str:
+def browse_html(notice: Notice, unit: str | None, choice: str, lang: str | None = None) -> str:
+    """Every task (or the selected unit's) by section: the notice's words in the chosen script, the table's
+    own words in the viewer's `lang` (None: that script)."""
     script = "zh-Hans" if choice == "zh-Hans" else "zh-Hant"
+    lang = _label_lang(lang, script)
 
     def t(s: str) -> str:
         return _esc(_notice_text(s, script))
+
+    def w(key: str, **values: int) -> str:
+        return _esc(_t(key, lang).format(**values))
 
     def units(names: tuple[str, ...]) -> str:
         if not names:
             return "—"
         return "、".join(f"<mark>{t(u)}</mark>" if u == unit else t(u) for u in names)
 
-    def label(s: str) -> str:  # a cell's column name, shown only where the table is stacked (a phone)
-        return f'<span class="gdpa-cell-label">{t(s)}:</span>'
+    def cell_label(key: str) -> str:  # a cell's column name, shown only where the table is stacked (a phone)
+        return f'<span class="gdpa-cell-label">{w(key)}{w("colon")}</span>'
 
     selected = unit if unit and unit != ALL_UNITS and unit in notice.units else None
     out = ['<div class="gdpa-browse">']
     if selected:
         led = [x for x in notice.tasks if selected in x.leads]
         shared = [x for x in notice.tasks if selected in x.co]
-        out.append(f"<p><b>{t(selected)}</b>:{t(f'牽頭 {len(led)} 項,配合 {len(shared)} 項')}"
-                   f"(共 {len(led) + len(shared)} / {len(notice.tasks)})</p>")
+        out.append(f"<p><b>{t(selected)}</b>{w('colon')}" + w("browse_unit", lead=len(led), co=len(shared),
+                                                    total=len(led) + len(shared), all=len(notice.tasks)) + "</p>")
     else:
-        out.append(f"<p>{t(f'共 {len(notice.sections)} 個部分、{len(notice.tasks)} 項任務。')}</p>")
+        out.append(f"<p>{w('browse_all', sections=len(notice.sections), tasks=len(notice.tasks))}</p>")
     for section in notice.sections:
         tasks = [x for x in notice.tasks_in(section) if not selected or selected in x.units]
         if not tasks:
             continue
         out.append(f"<h3>{t(section.numeral + '、' + section.title)}</h3>")
         cols = '<col class="n"><col class="t"><col><col>' + ('<col class="r">' if selected else "")
-        out.append(f"<table><colgroup>{cols}</colgroup><thead><tr><th>{t('項')}</th><th>{t('任務')}</th><th>{t('牽頭單位')}</th>"
-                   f"<th>{t('配合單位')}</th>" + (f"<th>{t('角色')}</th>" if selected else "") + "</tr></thead><tbody>")
+        out.append(f"<table><colgroup>{cols}</colgroup><thead><tr><th>{w('item')}</th><th>{w('task')}</th>"
+                   f"<th>{w('lead_units')}</th><th>{w('co_units')}</th>" + (f"<th>{w('role')}</th>" if selected else "")
+                   + "</tr></thead><tbody>")
         for x in tasks:
             role = ""
             if selected:
-                role = f"<td>{label('角色')}{t('牽頭' if selected in x.leads else '配合')}</td>"
+                role = f"<td>{cell_label('role')}{w('role_lead' if selected in x.leads else 'role_co')}</td>"
             out.append(
                 f"<tr><td>{t(_task_label(x))}</td>"
                 f"<td><details><summary>{t(x.title)}</summary>{t(x.text)}</details></td>"
-                f"<td>{label('牽頭單位')}{units(x.leads)}</td><td>{label('配合單位')}{units(x.co)}</td>{role}</tr>"
+                f"<td>{cell_label('lead_units')}{units(x.leads)}</td><td>{cell_label('co_units')}{units(x.co)}</td>{role}</tr>"
             )
         out.append("</tbody></table>")
     out.append("</div>")
@@ -509,12 +528,13 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
             log.exception("/ask failed")
             return _apology().to_json()
 
-    def respond(question: str, turns: list[dict], choice: str) -> Iterator[tuple]:
+    def respond(question: str, turns: list[dict], choice: str, lang: str | None = None) -> Iterator[tuple]:
         question = question if isinstance(question, str) else ""
         turns = list(turns or [])
-        shown = chat_messages(notice, turns, choice)
-        user_msg = {"role": "user", "content": question_html(question)}
-        waiting = {"role": "assistant", "content": "正在查找原文… / Looking it up…"}
+        lang = normalize(lang)
+        shown = chat_messages(notice, turns, choice, lang)
+        user_msg = {"role": "user", "content": question_html(question, lang)}
+        waiting = {"role": "assistant", "content": pending_html(lang)}
         # Clear is off while an answer is written: cancelling a thread that is inside the model would wait
         # for its next token (tens of seconds before the first one), and the answer would then bring back the
         # cleared conversation. The question box stays usable: a question sent meanwhile runs next.
@@ -525,7 +545,7 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
                 if part.done:
                     final = part
                     break
-                msg = {"role": "assistant", "content": answer_html(notice, part.to_json(), choice, partial=True)}
+                msg = {"role": "assistant", "content": answer_html(notice, part.to_json(), choice, partial=True, lang=lang)}
                 yield shown + [user_msg, msg], turns, gr.skip(), gr.skip(), gr.skip(), *[gr.skip()] * MAX_SUGGESTIONS
         except Exception:
             log.exception("chat answer failed")
@@ -533,7 +553,8 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
         if final is None:
             final = _apology()
         turns = turns + [{"question": question, "answer": _with_suggestions(final.to_json())}]
-        yield (chat_messages(notice, turns, choice), turns, gr.skip(), _export(turns, choice), gr.update(interactive=True),
+        yield (chat_messages(notice, turns, choice, lang), turns, gr.skip(), _export(turns, choice, lang),
+               gr.update(interactive=True),
                *_suggestion_buttons(turns[-1]["answer"]["suggestions"]))
 
     def _with_suggestions(answer: dict) -> dict:
@@ -547,26 +568,33 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
         return [gr.update(value=texts[i], visible=True) if i < len(texts) else gr.update(visible=False)
                 for i in range(MAX_SUGGESTIONS)]
 
-    def _export(turns: list[dict], choice: str) -> Any:
+    def _export(turns: list[dict], choice: str, lang: str | None) -> Any:
         if not turns:
             return gr.update(value=None, interactive=False)
         try:
-            return gr.update(value=exports.write(conversation_markdown(notice, turns, choice)), interactive=True)
+            return gr.update(value=exports.write(conversation_markdown(notice, turns, choice, lang)), interactive=True)
         except Exception:
             log.exception("export failed")
             return gr.update(value=None, interactive=False)
 
-    def rerender(turns: list[dict], choice: str, unit: str) -> tuple:
+    def rerender(turns: list[dict], choice: str, unit: str, lang: str | None = None) -> tuple:
+        """The chat, its export and the browse table again, after the script or the interface language changed."""
+        lang = normalize(lang)
         try:
-            return chat_messages(notice, turns or [], choice), _export(turns or [], choice), browse_html(notice, unit, choice)
+            return (chat_messages(notice, turns or [], choice, lang), _export(turns or [], choice, lang),
+                    browse_html(notice, unit, choice, lang))
         except Exception:
             log.exception("re-render failed")
             return gr.skip(), gr.skip(), gr.skip()
 
+    def tab_labels(lang: str | None) -> tuple:
+        """The tabs' labels as text: Gradio does not re-translate a tab that is not shown when its locale changes."""
+        return gr.update(label=_t("tab_ask", lang)), gr.update(label=_t("tab_browse", lang))
+
     def clear() -> tuple:
         return [], [], "", gr.update(value=None, interactive=False), *_suggestion_buttons([])
 
-    def on_like(turns: list[dict], data: gr.LikeData) -> None:
+    def on_like(turns: list[dict], data: gr.LikeData, lang: str | None = None) -> None:
         try:
             index = data.index if isinstance(data.index, int) else data.index[0]
             turns = turns or []
@@ -581,17 +609,17 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
                 "answer": a.get("answer", ""),
                 "citations": a.get("citations", []),
             })
-            gr.Info("感謝回饋 / Thanks for the feedback")
+            gr.Info(_t("thanks", lang), title=_t("toast_info", lang))
         except Exception:
             log.exception("feedback failed")
-            gr.Warning("回饋未能記錄 / Feedback could not be saved")
+            gr.Warning(_t("feedback_failed", lang), title=_t("toast_warning", lang))
 
-    def filter_units(unit: str, choice: str) -> tuple:
+    def filter_units(unit: str, choice: str, lang: str | None = None) -> tuple:
         try:
-            return browse_html(notice, unit, choice), unit_report_file(notice, exports, unit, _lang(choice))
+            return browse_html(notice, unit, choice, normalize(lang)), unit_report_file(notice, exports, unit, _lang(choice))
         except Exception:
             log.exception("browse failed")
-            return f"<p>{_esc(APOLOGY)}</p>", gr.update(value=None, interactive=False)
+            return f"<p>{_esc(_t('apology', lang))}</p>", gr.update(value=None, interactive=False)
 
     def downloads(choice: str, unit: str) -> tuple:
         try:
@@ -604,65 +632,80 @@ def build_app(assistant: Assistant, cfg: config.Config, gate: ModelGate | None =
     mode = "mode_llm" if assistant.llm is not None else "mode_none"
     private = {"api_visibility": "private"}
     with gr.Blocks(title=TITLE, delete_cache=(3600, 3600)) as demo:
-        gr.Markdown(f"## {_plain(TITLE)}", elem_id="title")
+        gr.Markdown(label("title_md"), elem_id="title")
         with gr.Row(elem_classes="gdpa-intro"):
-            gr.Markdown(I18N("intro"), elem_id="intro")
-            gr.Markdown(I18N(mode), elem_id="mode")
-        script = gr.Radio(SCRIPT_CHOICES, value="follow", label=I18N("script"), elem_id="script-choice")
+            gr.Markdown(label("intro"), elem_id="intro")
+            gr.Markdown(label(mode), elem_id="mode")
+        with gr.Row(elem_classes="gdpa-settings"):
+            script = gr.Radio(SCRIPT_CHOICES, value="follow", label=label("script"), elem_id="script-choice")
+            # no value until the page says which (the stored choice or the browser's language): see LOAD_JS
+            ui_lang = gr.Radio(LANG_CHOICES, value=None, label=label("ui_lang"), elem_id="ui-lang")
         turns = gr.State([])
         with gr.Tabs():
-            with gr.Tab(I18N("tab_ask"), id="ask"):
+            with gr.Tab(label("tab_ask"), id="ask") as ask_tab:
                 chatbot = gr.Chatbot(
-                    label=I18N("chat"), elem_id="chat", height=520, sanitize_html=True,
+                    label=label("chat"), elem_id="chat", height=520, sanitize_html=True,
                     render_markdown=True, allow_tags=False, latex_delimiters=[],
                     buttons=[],  # no copy button: it would copy the sources' HTML; the export is the clean copy
                     feedback_options=("Like", "Dislike"),
-                    placeholder=I18N("placeholder"),
+                    placeholder=label("placeholder"),
                 )
                 with gr.Row():
-                    question = gr.Textbox(placeholder=I18N("question"),
+                    question = gr.Textbox(placeholder=label("question"), label=label("question"),
                                           show_label=False, scale=8, elem_id="question", lines=1, max_lines=6,
                                           submit_btn=False)
-                    send = gr.Button(I18N("send"), variant="primary", scale=1, elem_id="send")
+                    send = gr.Button(label("send"), variant="primary", scale=1, elem_id="send")
                 with gr.Row(elem_id="suggestions", elem_classes="gdpa-suggestions"):
                     suggestion_btns = [gr.Button(visible=False, size="sm", elem_id=f"suggest-{i}", elem_classes="gdpa-suggest")
                                        for i in range(MAX_SUGGESTIONS)]
                 with gr.Row():
-                    clear_btn = gr.Button(I18N("clear"), elem_id="clear", size="sm")
-                    download = gr.DownloadButton(I18N("export"), interactive=False, elem_id="export",
+                    clear_btn = gr.Button(label("clear"), elem_id="clear", size="sm")
+                    download = gr.DownloadButton(label("export"), interactive=False, elem_id="export",
                                                  size="sm")
-                with gr.Accordion(I18N("examples"), open=True):
+                with gr.Accordion(label("examples"), open=True):
                     for group, qs in EXAMPLES.items():
-                        gr.Examples(examples=[[q] for q in qs], inputs=[question], label=I18N(group), **private)
-                    gr.Markdown(I18N("evaluators"))
+                        gr.Examples(examples=[[q] for q in qs], inputs=[question], label=label(group), **private)
+                    gr.Markdown(label("evaluators"))
                     gr.Markdown(EVALUATOR_COMMANDS)
-            with gr.Tab(I18N("tab_browse"), id="browse"):
-                unit = gr.Dropdown([ALL_UNITS, *notice.units], value=ALL_UNITS, label=I18N("unit_filter"),
+            with gr.Tab(label("tab_browse"), id="browse") as browse_tab:
+                unit = gr.Dropdown([(label("all_units"), ALL_UNITS), *notice.units], value=ALL_UNITS,
+                                   label=label("unit_filter"),
                                    elem_id="unit-filter", filterable=True)
                 csv_file, xlsx_file = matrix_files(notice, exports, "zh-Hant")
                 with gr.Row(elem_classes="gdpa-downloads"):
-                    matrix_csv = gr.DownloadButton(I18N("matrix_csv"), value=csv_file, elem_id="matrix-csv",
+                    matrix_csv = gr.DownloadButton(label("matrix_csv"), value=csv_file, elem_id="matrix-csv",
                                                    size="sm")
-                    matrix_xlsx = gr.DownloadButton(I18N("matrix_xlsx"), value=xlsx_file,
+                    matrix_xlsx = gr.DownloadButton(label("matrix_xlsx"), value=xlsx_file,
                                                     elem_id="matrix-xlsx", size="sm")
-                    report = gr.DownloadButton(I18N("unit_report"), interactive=False,
+                    report = gr.DownloadButton(label("unit_report"), interactive=False,
                                                elem_id="unit-report", size="sm")
                 table = gr.HTML(browse_html(notice, ALL_UNITS, "follow"), elem_id="browse")
 
-        chat_args = {"fn": respond, "inputs": [question, turns, script],
+        chat_args = {"fn": respond, "inputs": [question, turns, script, ui_lang],
                      "outputs": [chatbot, turns, question, download, clear_btn, *suggestion_btns],
                      "concurrency_limit": limit, "concurrency_id": "assistant", "show_progress": "minimal", **private}
         # One event for both triggers. "always_last": a question sent while an answer is being written is
         # sent when that answer is done, so it starts from the conversation that includes it.
         gr.on([question.submit, send.click], trigger_mode="always_last", **chat_args)
         for btn in suggestion_btns:  # a suggestion is asked as the next question of this conversation
-            btn.click(**{**chat_args, "inputs": [btn, turns, script]}, trigger_mode="always_last")
+            btn.click(**{**chat_args, "inputs": [btn, turns, script, ui_lang]}, trigger_mode="always_last")
         for trigger in (clear_btn.click, chatbot.clear):  # the button, and the chat's own trash icon
             trigger(clear, None, [chatbot, turns, question, download, *suggestion_btns], queue=False, **private)
-        chatbot.like(on_like, [turns], None, queue=False, **private)
-        script.change(rerender, [turns, script, unit], [chatbot, download, table], queue=False, **private)
-        unit.change(filter_units, [unit, script], [table, report], queue=False, **private)
+        # queued (its own group, no limit): a toast is only shown for a queued event
+        chatbot.like(on_like, [turns, ui_lang], None, concurrency_limit=None, concurrency_id="feedback", **private)
+        script.change(rerender, [turns, script, unit, ui_lang], [chatbot, download, table], queue=False, **private)
+        unit.change(filter_units, [unit, script, ui_lang], [table, report], queue=False, **private)
         script.change(downloads, [script, unit], [matrix_csv, matrix_xlsx, report], queue=False, **private)
+        # The interface language: the stored choice or the browser's, set on load; a choice made here is stored.
+        # Labels follow in the browser (gr.I18n, Gradio's locale switched by LANG_JS); what the server wrote
+        # (the chat, its export, the browse table) is written again.
+        demo.load(None, None, [ui_lang], js=lang_js("const l = window.gdpaLang.initial(); "
+                                                    "await window.gdpaLang.apply(l); return l;"), **private)
+        ui_lang.input(None, [ui_lang], None, js=lang_js("window.gdpaLang.remember(l);", "l"), **private)
+        ui_lang.change(rerender, [turns, script, unit, ui_lang], [chatbot, download, table], queue=False, **private)
+        # the tabs' labels once Gradio's locale has switched: it may re-render them from before
+        ui_lang.change(None, [ui_lang], None, js=lang_js("await window.gdpaLang.apply(l);", "l"), **private).then(
+            tab_labels, [ui_lang], [ask_tab, browse_tab], queue=False, **private)
         gr.api(ask, api_name="ask", concurrency_limit=limit, concurrency_id="assistant")
     demo.queue(default_concurrency_limit=limit)
     return demo
