@@ -52,10 +52,13 @@ class ScopeEvidence:
     foreign: tuple[str, ...]  # places or years named in the question and absent from the notice
 
     english: bool = False  # an English question: lower scores against Chinese passages are normal
+    n_words: int = 0  # content words in the question (0: it only asks, about nothing named)
 
     @property
     def in_scope(self) -> bool:
         if self.foreign:
+            return False
+        if self.n_words == 0:  # "Who leads task -1?": nothing to be about (frame words score on their own)
             return False
         if self.bm25 >= 8.0 or (self.bm25 >= 4.0 and self.coverage >= 0.5):
             return True
@@ -162,4 +165,5 @@ def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
         coverage=covered / total if total else 1.0,
         foreign=tuple(foreign),
         english=not re.search(r"[\u3400-\u9fff]", question),
+        n_words=total,
     )
