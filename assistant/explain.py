@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LABEL = {"zh-Hant": "解釋(模型生成,已逐句核對原文):", "zh-Hans": "解释(模型生成,已逐句核对原文):",
-         "en": "Explanation (written by the model, checked sentence by sentence against the notice):"}
+         "en": "Explanation (written by the model, checked sentence by sentence against the notice): "}
 WITHDRAWN = "模型的解釋未通過核對,已撤回;以上原文證據不受影響。/ The model's explanation failed verification and was withdrawn; the evidence above stands."
 BUSY = "模型暫時無法使用,只顯示原文證據。/ The model is unavailable: evidence only."
 CHINESE_EVIDENCE_CHARS = 140  # Chinese evidence shorter than this already answers a Chinese question
