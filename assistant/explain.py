@@ -1,10 +1,10 @@
-"""The model's part: a plain-language explanation of evidence the pipeline already verified.
+"""The model's part: a short explanation of evidence the pipeline already verified.
 
-It runs only where it adds something — content answers whose evidence is in another language than
-the question (English questions, Chinese evidence) or too long to read at a glance — and never for
-record answers. The prompt holds only the evidence sentences with their item numbers; decoding is
-constrained by a grammar in which figures and item citations can only be copied from the evidence
-(in-process llama.cpp); every sentence is then verified (`verify`) and the explanation is kept up
+It runs only where it adds something — content answers whose evidence, in the asker's language, is
+too long to read at a glance — and never for record answers. The model can only copy: a per-answer
+grammar (in-process llama.cpp) lets it write an opener and then one or two clauses of one task's
+evidence (English: of its shipped English rendering), word for word, most relevant first, closed by
+that task's own citation. Every sentence is still verified (`verify`) and the explanation is kept up
 to its last verified sentence, or withdrawn. Explanations are cached per (question, evidence).
 """
 
@@ -134,8 +134,9 @@ MAX_CLAUSES = {"zh": 2, "en": 2}  # per sentence: what fits the token budget (En
 
 
 def copy_grammar(units: dict[int, list[str]], english: bool) -> str:
-    """GBNF in which every sentence is an opener, then one to three clauses copied verbatim from one
-    task's evidence in their own order, then that task's citation. The model chooses what answers
+    """GBNF in which every sentence is an opener, then one or two clauses copied verbatim from one
+    task's evidence in the given (relevance) order, the first among the top FIRST_WITHIN, then that
+    task's citation. The model chooses what answers
     the question; it cannot reword, negate, re-date, mix figures or cite another item."""
     q = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731
     joiner = q("; " if english else "，")
@@ -258,7 +259,7 @@ def explain(assistant: Assistant, answer: Answer) -> Iterator[Answer]:
     text = _complete_sentences(text)
     if not english and detect(text) == "zh-Hans":
         text = to_traditional(text)
-    similarity = assistant.retriever.similarities if english and assistant.retriever.mode != "bm25" else None
+    similarity = similarity if english else None  # the verifier compares English sentences by meaning
     # evidence and question in one script for the checks: the notice is Traditional
     verdict = verify(text, evidence, units, question, english, similarity)
     if cut:
