@@ -99,6 +99,11 @@ def foreign_terms(notice: Notice, question: str) -> list[str]:
     # English names: a capitalised word inside the sentence that the gloss never uses (Shanghai, Paris).
     foreign += [m.lower() for m in _EN_NAME.findall(question) if stem(m.lower()) not in en_vocab]
     foreign += [y for y in _YEAR.findall(folded) if y not in vocab]
+    # another government's own plan or report (「深圳市自己的數字政府工作要點」「香港施政報告」)
+    foreign += [m.group(0) for m in _OTHER_PLAN.finditer(folded)]
+    # a service named in quotes with Hong Kong or Macao that the notice never names (香港「智方便」)
+    if re.search(r"香港|澳门|hong kong|maca", folded):
+        foreign += [t for t in re.findall(r"[「“\"]([^」”\"]{2,12})[」”\"]", folded) if t not in vocab]
     # a document title in 《》 that the notice never cites (《香港智慧城市藍圖2.0》)
     foreign += [t for t in re.findall(r"《([^》]{2,40})》", folded) if t not in vocab]
     return list(dict.fromkeys(foreign))
@@ -140,6 +145,11 @@ def _their_own(vocab: str, bodies: str, folded: str) -> list[str]:
             if 0 < bodies.count(thing) <= 3 and not any(f + thing in vocab for f in forms):
                 out.append(place + thing)
     return out
+
+
+_OTHER_PLAN = re.compile(r"(?:香港|澳门|深圳|广州|珠海|[\u4e00-\u9fff]{2}市)(?:特区|特别行政区)?(?:政府)?(?:自己|本身)?的?"
+                         r"(?:(?!在|里|中|任务|有关|关于)[\u4e00-\u9fff0-9]){0,10}?"
+                         r"(?:施政报告|工作要点|政府工作报告|蓝图|五年规划|规划纲要)")
 
 
 def content_words(question: str) -> list[str]:

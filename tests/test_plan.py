@@ -396,3 +396,15 @@ def test_every_mention_of_a_phrase_named_before_the_cue(assistant, notice):
     want = [t.number for t in notice.tasks if "數據跨境流動" in t.text]
     answer = assistant.ask("数据跨境流动在哪些任务里提到？")
     assert want and items(answer) == want
+
+
+@pytest.mark.parametrize("question", ["深圳市自己的数字政府2024年工作要点里有什么任务？", "香港2024年施政报告里创新科技方面有哪些重点？",
+                                      "香港「智方便」嘅登記點喺邊度？"])
+def test_another_governments_own_plan_or_service_is_out_of_scope(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.refused and not answer.citations
+
+
+@pytest.mark.parametrize("question", ["港澳居民可以用「灣事通」做什麼？", "深圳的任务在工作要点里有哪些？"])
+def test_the_notices_own_terms_and_places_are_not_another_plan(assistant, question):
+    assert not assistant.ask(question).refused
