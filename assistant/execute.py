@@ -237,6 +237,8 @@ def no_lead_tasks(step: Step, ctx: Context) -> Result:
                 if ctx.english else f"其中{len(tasks)}項沒有指定牽頭單位" + (f":{listing(tasks, False)}。" if tasks else "。"))
     else:
         text, _ = lookup.tasks_without_lead(ctx.notice, ctx.english)
+    if 0 < len(tasks) <= 3 and (step.sections or step.within):  # a short list: who does each of them
+        text += "\n" + "\n".join(lookup.responsibility(t, ctx.english) for t in tasks)
     return Result(step, text, nums, tasks=nums)
 
 
@@ -487,30 +489,35 @@ def _context_tasks(step: Step, ctx: Context) -> tuple[list[Task], bool, str]:
             return _tasks(ctx, step.context[:1]), True, ""
         return [], False, ""
     task_hits = [h for h in hits if h.task > 0]
-    if hits and hits[0].task == 0 and not named:
+    exact = _exact_mentions(ctx.notice, step.query, [h.task for h in task_hits])
+    if hits and hits[0].task == 0:
+        exact = _exact_mentions(ctx.notice, step.query, [h.task for h in task_hits], fewest=1)
+    if hits and hits[0].task == 0 and not named and not exact:
+        # (「關於數據標注,工作要點有哪些部署」: words the tasks use word for word win over the header)
         return [], True, extractive.header_answer(ctx.notice, step.query, ctx.english)
-    chosen = [h.task for h in _close_hits(task_hits)]
-    for n in _exact_mentions(ctx.notice, step.query, [h.task for h in task_hits]):
+    chosen = [h.task for h in _close_hits(task_hits)] if not (hits[0].task == 0 and exact) else []
+    for n in exact:
         if n not in chosen and len(chosen) < 3:
             chosen.append(n)
     return _tasks(ctx, chosen), True, ""
 
 
+_GENERIC_HEAD = re.compile(r"^(?:关于|对于|有关|对|在)")
 _GENERIC_TAIL = re.compile(r"(?:方面|相关|问题|领域|工作|情况|内容|安排|措施|计划|的)+$")
 
 
-def _exact_mentions(notice: Notice, query: str, ranked: list[int]) -> list[int]:
+def _exact_mentions(notice: Notice, query: str, ranked: list[int], fewest: int = 2) -> list[int]:
     """Tasks that contain the question's own phrase word for word (「數據跨境流動方面」 → 数据跨境流动),
     in retrieval order: a topic the notice names in several tasks is answered from each of them."""
     from .plan import content_phrases
 
     out: list[int] = []
     for phrase in content_phrases(query):
-        phrase = _GENERIC_TAIL.sub("", phrase)
+        phrase = _GENERIC_HEAD.sub("", _GENERIC_TAIL.sub("", phrase))
         if len(phrase) < 4:
             continue
         hits = [t.number for t in notice.tasks if phrase in fold(t.text)]
-        if 1 < len(hits) <= 3:
+        if fewest <= len(hits) <= 3:
             out += sorted(hits, key=lambda n: ranked.index(n) if n in ranked else 99)
     return out
 

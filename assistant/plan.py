@@ -270,6 +270,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
 
     # -- the document itself -------------------------------------------------------------------
     facts = _doc_facts(sig, clause)
+    if "request" in facts and (links.terms or _ABOUT_TOPIC.search(clause)):
+        facts = ()  # 「通知裡對信創有什麼要求？」: what the notice asks about a topic, not of its recipients
     if facts and not tasks and not links.terms and not links.sections and not ({"lead", "co"} & sig and units) and \
             ("date" not in facts or "doc" in sig or not content):
         return Step(Op.DOCUMENT, facts=facts, query=clause)
@@ -597,6 +599,8 @@ def _phrase_terms(notice: Notice, clause: str, content: list[str]) -> list[str]:
 
 
 _LAST = re.compile(r"最后(?:一|那|这)?(?:个|一个)?(?:部分|章|大项|板块|部份)|\blast (?:section|part|chapter)\b")
+# 「對信創」「關於數據標注」: about a topic — unless it is about the recipients (對各收文單位, 對我們)
+_ABOUT_TOPIC = re.compile(r"(?:对于|关于|有关|对)(?![各收地市你我单位政府])[\u4e00-\u9fff]{2}")
 _PRONOUNS = frozenset({"it", "its", "them", "they", "它", "它们", "该项", "此项", "本项", "这一项", "这项", "该任务"})
 # 「第二個」 (the second one), or 「其中第一項」 (the first of them): a position in the last list
 _LIST_POSITION_ZH = re.compile(r"(?:(其中|当中|这些|那些|里面|入面|中的)\s*)?第\s*([一二三四五六七八九十两]+|\d+)\s*(个(?!任务|工作)|项)")
@@ -620,6 +624,9 @@ def _section_by_topic(notice: Notice, clause: str, sig: set[str]) -> int | None:
     """「網絡安全那部分」: the section whose title shares the most specific words with the question."""
     if not ({"section_word", "section_of"} & sig):
         return None
+    words = {c.phrase for c in lexicon.cues(clause) if c.signal == "section_word"}
+    if words <= {"方面"} and "section_of" not in sig and not ({"list", "count", "task_list"} & sig):
+        return None  # 「網絡安全攻防演練方面有何安排」 asks what is planned, not for a section
 
     grams = {clause[i:i + 2] for i in range(len(clause) - 1)} - _GENERIC
     grams = {g for g in grams if _CJK.fullmatch(g[0]) and _CJK.fullmatch(g[1])}

@@ -408,3 +408,28 @@ def test_another_governments_own_plan_or_service_is_out_of_scope(assistant, ques
 @pytest.mark.parametrize("question", ["港澳居民可以用「灣事通」做什麼？", "深圳的任务在工作要点里有哪些？"])
 def test_the_notices_own_terms_and_places_are_not_another_plan(assistant, question):
     assert not assistant.ask(question).refused
+
+
+def test_hong_kong_spelling_of_what_is_read(assistant):
+    answer = assistant.ask("《廣東省數據條例》預計甚麼時候正式出台？")  # 甚麼 = 什麼
+    assert answer.not_stated and items(answer) == [20]
+
+
+def test_a_topic_named_word_for_word_wins_over_the_header(assistant):
+    answer = assistant.ask("关于数据标注，工作要点有哪些部署？")
+    assert 21 in items(answer) and "标注" in answer.answer
+
+
+def test_arrangements_for_a_topic_are_not_a_section_listing(assistant):
+    answer = assistant.ask("網絡安全攻防演練方面有何安排？")
+    assert items(answer) == [50] and "攻防演練" in answer.answer
+
+
+def test_a_short_list_of_no_lead_tasks_says_who_does_them(assistant, truth):
+    answer = _converse(assistant, "第九部分有哪些任務？", "其中沒有牽頭單位的那一項，由哪些單位負責？")
+    assert all(u in answer.answer for u in truth[40]["co"])
+
+
+def test_what_the_notice_asks_of_its_recipients(assistant):
+    answer = assistant.ask("通知對各收文單位有什麼要求？")
+    assert "認真貫徹執行" in answer.answer

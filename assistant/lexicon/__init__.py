@@ -75,6 +75,11 @@ def _yue_rules() -> tuple[tuple[str, str], ...]:
 
 
 @cache
+def _variants() -> tuple[tuple[str, str], ...]:
+    return tuple((fold(a), fold(b)) for a, b in table("zh").get("variants", []) if fold(a) != fold(b))
+
+
+@cache
 def _yue_markers() -> tuple[str, ...]:
     return tuple(fold(m) for m in table("yue")["markers"])
 
@@ -86,6 +91,8 @@ def is_cantonese(folded: str) -> bool:
 def normalise(question: str) -> str:
     """The form every linker and cue reader works on: folded, Cantonese rewritten to Mandarin."""
     folded = fold(question)
+    for a, b in _variants():
+        folded = folded.replace(a, b)
     if not is_cantonese(folded):
         return folded
     out, i = [], 0
