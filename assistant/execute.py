@@ -298,7 +298,7 @@ def filter_tasks(step: Step, ctx: Context) -> Result:
 
 def rank_tasks(step: Step, ctx: Context) -> Result:
     def size(t: Task) -> int:
-        return len(t.leads if step.role == "lead" else t.co if step.role == "co" else t.units)
+        return len(_role_units(t, step.role))
 
     best = (min if step.least else max)(size(t) for t in ctx.notice.tasks)
     top = [t for t in ctx.notice.tasks if size(t) == best]

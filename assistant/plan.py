@@ -292,7 +292,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     absent = _absent_units(links, clause)
     if absent:
         units = tuple(u for u in units if u not in absent)
-    pool = tasks if len(tasks) >= 2 else tuple(t.number for s in agg_sections for t in notice.tasks_in(notice.sections[s - 1]))
+    pool = tasks if len(tasks) >= 2 else _section_tasks(notice, agg_sections)
     if "distinct_units" in sig and not ({"most", "least", "lead", "co"} & sig) and len(pool or focus.tasks) >= 2 \
             and not units:
         # 「第十二部分一共點名了多少個不同的單位」: the units named across those tasks
@@ -304,9 +304,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
                     filters=_task_filters(sig, (), n_leads, (), clause), query=clause)
     if "all_of" in sig and ({"who", "involved"} & sig) and (agg_sections or len(tasks) >= 2 or focus.tasks):
         # 「那一部分的三項任務,有哪些單位是三項都有份」: units named in every one of those tasks
-        pool = tasks if len(tasks) >= 2 else tuple(t.number for s in agg_sections for t in notice.tasks_in(notice.sections[s - 1])) \
-            or focus.tasks
-        return Step(Op.COMMON_UNITS, tasks=pool, sections=agg_sections, query=clause)
+        return Step(Op.COMMON_UNITS, tasks=pool or focus.tasks, sections=agg_sections, query=clause)
     if "which_task" in sig and ({"most", "least"} & sig) and not tasks and not units:
         rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else \
             ("co" if "co" in sig and "lead" not in sig else "any")  # 「牽頭加埋配合」: both roles
@@ -369,7 +367,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         if len(units) >= 2 and "each" not in sig and ({"joint", "list", "count"} & sig or "和" in clause or " and " in clause):
             return Step(Op.SHARED_TASKS, units=units, role=role, count=count, within=within, query=clause)
         if not (content and not ({"list", "count", "lead", "co", "involved"} & sig)):
-            within = within or (tuple(t.number for s in sections for t in notice.tasks_in(notice.sections[s - 1])))
+            within = within or _section_tasks(notice, sections)
             others = focus.tasks[:1] if same_section and "else" in sig else ()  # 「同一部分還有哪些」: not this one
             return Step(Op.UNIT_TASKS, units=units, role=role, count=count, within=within, exclude_tasks=others,
                         query=clause)
@@ -514,6 +512,10 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
 
 _LEAD_COUNT = re.compile(r"([一二两三四五六七八九十]|\d+)\s*(?:个|家)\s*(?:或以上|以上)?\s*(?:牵头|单位牵头|牵头单位|lead)|"
                          r"\b(two|three|four|five|\d+)\s+lead")
+
+
+def _section_tasks(notice: Notice, sections: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(t.number for s in sections for t in notice.tasks_in(notice.sections[s - 1]))
 
 
 def _absent_units(links: Links, clause: str) -> tuple[str, ...]:
