@@ -22,10 +22,11 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from corpus import Notice
 from corpus.english import task_translation
+from corpus.terms import named_terms
 
 from .glossary import expand_english
 from .nodes import build_nodes
-from .segment import tokens
+from .segment import learn_notice_words, tokens
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MAX_QUERY_CHARS = 1000
@@ -64,6 +65,7 @@ class HybridRetriever(BaseRetriever):
         # Dense: the vectors live in Chroma; every query asks it for all nodes (there are 56).
         # mode="bm25" needs no collection: it is also the last resort when Chroma is unreadable.
         self._store = ChromaVectorStore(chroma_collection=collection) if mode != "bm25" else None
+        learn_notice_words([n.get_content() for n in self._nodes], named_terms(notice))
         # Sparse: 56 short documents, indexed in memory in a few milliseconds.
         self._bm25 = bm25s.BM25()
         # (with each task's English rendering: English questions meet the task's whole text, not only its gloss)
