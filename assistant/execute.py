@@ -167,9 +167,30 @@ def unit_tasks(step: Step, ctx: Context) -> Result:
         if not chosen and not led and not shared:
             s = (f"{name} is not named in any task{among}." if ctx.english else f"{among}沒有任務列出{name}。")
         parts.append(s)
+    if step.compare and len(step.units) >= 2:
+        parts.append(_comparison(step, ctx, scope))
     cited = list(dict.fromkeys(cited))
     return Result(step, ("\n\n" if len(parts) > 1 else "").join(parts), tuple(cited), tasks=tuple(cited),
                   units=step.units)
+
+
+def _comparison(step: Step, ctx: Context, scope: set[int] | None) -> str:
+    """「省科技廳牽頭的任務最多(3項),其次…」: the units ordered by the count the question asked about."""
+    role = "co" if step.role == "co_only" else step.role
+    counts = {u: sum(role_holds(t, u, role) for t in ctx.notice.tasks
+                     if (scope is None or t.number in scope) and t.number not in step.exclude_tasks)
+              for u in step.units}
+    ranked = sorted(step.units, key=lambda u: -counts[u])
+    if ctx.english:
+        verb = {"lead": "leads", "co": "shares"}.get(role, "is named in")
+        if len(set(counts.values())) == 1:
+            return f"They are level: each {verb} {counts[ranked[0]]}."
+        return "Compared: " + "; ".join(f"{unit_name(u, True)} {verb} {counts[u]}" for u in ranked) + \
+            f" — {unit_name(ranked[0], True)} has the most."
+    verb = {"lead": "牽頭", "co": "按職責分工負責"}.get(role, "涉及")
+    if len(set(counts.values())) == 1:
+        return f"比較:各{verb}{counts[ranked[0]]}項,一樣多。"
+    return "比較:" + ",".join(f"{u}{verb}{counts[u]}項" for u in ranked) + f";{ranked[0]}最多。"
 
 
 def shared_tasks(step: Step, ctx: Context) -> Result:

@@ -68,6 +68,7 @@ class Step:
     facts: tuple[str, ...] = ()  # DOCUMENT: issuer | date | addressees | approval | totals
     fact: str = ""  # NOT_STATED: budget | person | howto | when | population | figure | names
     least: bool = False  # RANK_UNITS / RANK_SECTIONS: the fewest instead of the most
+    compare: bool = False  # UNIT_TASKS of several units: which of them has more ("哪個多", "more than")
     n: int = 0  # MULTI_LEAD_TASKS: exactly this many lead units (0: more than one)
     exclude_tasks: tuple[int, ...] = ()  # UNIT_TASKS: leave these out ("what OTHER tasks …")
     filters: tuple[str, ...] = ()  # FILTER_TASKS: no_lead | multi_lead | n_leads | no_co | alone | unit | section | without
@@ -262,6 +263,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         k = from_chinese(m.group(2)) or 0
         if 1 <= k <= len(focus.tasks):
             return _task_step((focus.tasks[k - 1],), (), sig, role, clause, [], "focus")
+    prev = focus.step
+    if "more_than" in sig and not (tasks or units or links.terms or links.sections or content) and prev is not None \
+            and prev.op in (Op.UNIT_TASKS, Op.SHARED_TASKS) and len(prev.units) >= 2:
+        # 「…各牽頭幾項？哪個多？」 "which has more?": the units just counted, compared
+        return replace(prev, op=Op.UNIT_TASKS, count=True, compare=True, query=clause, linked_by="focus")
     if "among" in sig and "related" in sig and len(focus.tasks) >= 2 and not tasks and topic is not None:
         # 「其中跟生態環境有關的那項主要講什麼？」: the task of the list the words are about
         found, _conf = topic(clause, among=focus.tasks)
@@ -364,6 +370,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.NOT_STATED, units=units, fact=fact, query=clause, linked_by="explicit")
     if units and not tasks:
         within = focus.tasks if "among" in sig else ()
+        if len(units) >= 2 and "more_than" in sig and "joint" not in sig:
+            # 「教育廳和科技廳邊個牽頭多啲？」: each unit's count, compared — not the tasks they share
+            return Step(Op.UNIT_TASKS, units=units, role=role, count=True, compare=True, within=within, query=clause)
         if len(units) >= 2 and "each" not in sig and ({"joint", "list", "count"} & sig or "和" in clause or " and " in clause):
             return Step(Op.SHARED_TASKS, units=units, role=role, count=count, within=within, query=clause)
         if not (content and not ({"list", "count", "lead", "co", "involved"} & sig)):
@@ -680,6 +689,10 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
     for clause in _clauses(norm):
         step = read_step(notice, clause, local, topic, foreign)
         if step is None:
+            continue
+        if step.compare and steps and _same_question(replace(step, compare=False, count=False),
+                                                      replace(steps[-1], compare=False, count=False)):
+            steps[-1] = replace(step, query=steps[-1].query)  # 「各牽頭幾項？哪個多？」: one answer, counted and compared
             continue
         if any(_same_question(step, earlier) for earlier in steps):
             continue  # 「誰負責？有冇牽頭單位？」: the first answer already says whether there is a lead

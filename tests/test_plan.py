@@ -433,3 +433,24 @@ def test_a_short_list_of_no_lead_tasks_says_who_does_them(assistant, truth):
 def test_what_the_notice_asks_of_its_recipients(assistant):
     answer = assistant.ask("通知對各收文單位有什麼要求？")
     assert "認真貫徹執行" in answer.answer
+
+
+@pytest.mark.parametrize("question, role", [
+    ("省教育廳和省科技廳各牽頭幾項？哪個多？", "lead"),
+    ("政數局和工信廳邊個牽頭嘅任務多啲？", "lead"),
+    ("Does the Department of Education lead more tasks than the Department of Science and Technology?", "lead"),
+    ("工信廳同發改委邊個參與得多啲？", "any"),
+])
+def test_two_units_compared_are_counted_each_not_shared(notice, question, role):
+    (step,) = make_plan(notice, question).steps
+    assert step.op == Op.UNIT_TASKS and len(step.units) == 2 and step.compare and step.role == role
+
+
+def test_a_comparison_counts_each_unit_from_the_table(assistant, truth):
+    answer = assistant.ask("政數局和工信廳邊個牽頭嘅任務多啲？")
+    leads = Counter(u for t in truth.values() for u in t["leads"])
+    gdpa, miit = leads[GDPA], leads["省工業和信息化廳"]
+    assert f"{GDPA}牽頭{gdpa}項" in answer.answer and f"省工業和信息化廳牽頭{miit}項" in answer.answer
+    assert f"{GDPA if gdpa > miit else '省工業和信息化廳'}最多" in answer.answer
+    follow = _converse(assistant, "省教育廳同省科技廳各自牽頭幾項？", "邊個多啲？")
+    assert f"省科技廳牽頭{leads['省科技廳']}項" in follow.answer and f"省教育廳牽頭{leads['省教育廳']}項" in follow.answer
