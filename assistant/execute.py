@@ -340,14 +340,24 @@ def _role_units(task: Task, role: str) -> tuple[str, ...]:
 
 
 def units_in(step: Step, ctx: Context) -> Result:
-    tasks = _tasks(ctx, step.tasks)
-    named = list(dict.fromkeys(u for t in tasks for u in t.units))
+    """The distinct units named across a set of tasks, in a role (「第三部分有哪些單位牽頭」) or in any."""
+    everyone = _tasks(ctx, step.tasks)
+    role = "co" if step.role == "co_only" else step.role
+    tasks = [t for t in everyone if _role_units(t, role)]  # the tasks the answer rests on
+    named = list(dict.fromkeys(u for t in tasks for u in _role_units(t, role)))
     nums = tuple(t.number for t in tasks)
+    without = [t for t in everyone if t not in tasks]
     if ctx.english:
-        text = (f"{len(named)} distinct units are named in these {len(tasks)} tasks ({listing(tasks, True)}): "
+        what = {"lead": "lead units", "co": "co-responsible units (按職責分工負責)"}.get(role, "distinct units")
+        text = (f"{len(named)} {what} are named in these {len(everyone)} tasks ({listing(everyone, True)}): "
                 + "; ".join(unit_name(u, True) for u in named) + ".")
+        if without and role in ("lead", "co"):
+            text += f" {listing(without, True)} name{'s' if len(without) == 1 else ''} none."
     else:
-        text = f"這{len(tasks)}項任務({listing(tasks, False)})共點名{len(named)}個不同的單位:{'、'.join(named)}。"
+        what = {"lead": "牽頭單位", "co": "按職責分工負責的單位"}.get(role, "不同的單位")
+        text = f"這{len(everyone)}項任務({listing(everyone, False)})共點名{len(named)}個{what}:{'、'.join(named)}。"
+        if without and role in ("lead", "co"):
+            text += f"其中{listing(without, False)}沒有列出{what}。"
     text += "\n" + "\n".join(_roles_line(t, t.units, ctx.english) for t in tasks)
     return Result(step, text, nums, tasks=nums, units=tuple(named))
 

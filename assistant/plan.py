@@ -303,6 +303,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             and not units:
         # 「第十二部分一共點名了多少個不同的單位」: the units named across those tasks
         return Step(Op.UNITS_IN, tasks=pool or focus.tasks, sections=agg_sections, count=True, query=clause)
+    if agg_sections and not tasks and not units and ("involved" in sig or lexicon.mentions(clause, "who")) \
+            and not lexicon.mentions(clause, "task_list") \
+            and not ({"most", "least", "no_lead", "more_than_one", "no_co", "all_of", "mention"} & sig) and not n_leads:
+        # 「第三部分有哪些單位當牽頭單位？」 "which units lead in section 10": the units of that role there
+        return Step(Op.UNITS_IN, tasks=pool, sections=agg_sections, role=role, count=count, query=clause)
     if ({"most", "least"} & sig) and ({"section_word", "section_of"} & sig) and not tasks and not units \
             and not agg_sections:
         # "which section has the most tasks that name no lead unit": the sections ranked by such tasks
@@ -520,7 +525,7 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
 
 
 _LEAD_COUNT = re.compile(r"([一二两三四五六七八九十]|\d+)\s*(?:个|家)\s*(?:或以上|以上)?\s*(?:牵头|单位牵头|牵头单位|lead)|"
-                         r"\b(two|three|four|five|\d+)\s+lead")
+                         r"(?<!than )\b(?:exactly |only |just )?(one|a single|two|three|four|five|\d+)\s+lead")
 
 
 def _section_tasks(notice: Notice, sections: tuple[int, ...]) -> tuple[int, ...]:
@@ -591,7 +596,7 @@ def _lead_count(clause: str) -> int:
     if not m:
         return 0
     raw = m.group(1) or m.group(2)
-    n = lexicon.english_numbers().get(raw) or from_chinese(raw.replace("两", "二"))
+    n = 1 if raw == "a single" else lexicon.english_numbers().get(raw) or from_chinese(raw.replace("两", "二"))
     return n if n and n >= 1 and "以上" not in m.group(0) and raw != "个" else 0
 
 

@@ -88,9 +88,40 @@ def is_cantonese(folded: str) -> bool:
     return any(m in folded for m in _yue_markers())
 
 
+@cache
+def _english_words() -> frozenset[str]:
+    """Every English word the tables, the glossary and the notice's English rendering use."""
+    from corpus.english import load_gloss, load_translation
+    from index.glossary import EN_TO_ZH
+
+    texts = [json.dumps(table("en"), ensure_ascii=False), *EN_TO_ZH, *load_translation().values(),
+             *(g.text for g in load_gloss().values())]
+    return frozenset(w for t in texts for w in re.findall(r"[a-z]+", t.lower()))
+
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+@lru_cache(maxsize=4096)
+def _respell(word: str) -> str:
+    """A long English word the vocabulary lacks, one edit (swap, drop, add, change a letter) from exactly
+    one word it has, is that word ("blockchian" → "blockchain"); anything else is left as typed."""
+    known = _english_words()
+    if len(word) < 6 or word in known or word.rstrip("s") in known:
+        return word
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    edits = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    edits |= {a + b[1:] for a, b in splits if b}
+    edits |= {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
+    edits |= {a + c + b for a, b in splits for c in _ALPHABET}
+    found = sorted(e for e in edits if e in known and len(e) >= 5)
+    return found[0] if len(found) == 1 else word
+
+
 def normalise(question: str) -> str:
-    """The form every linker and cue reader works on: folded, Cantonese rewritten to Mandarin."""
-    folded = fold(question)
+    """The form every linker and cue reader works on: folded, English typos mended, Cantonese
+    rewritten to Mandarin."""
+    folded = re.sub(r"[a-z]{6,}", lambda m: _respell(m.group(0)), fold(question))
     for a, b in _variants():
         folded = folded.replace(a, b)
     if not is_cantonese(folded):
