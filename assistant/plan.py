@@ -102,6 +102,7 @@ class Focus:
     step: Step | None = None
     result_units: tuple[str, ...] = ()  # units the last answer named (the leads of a task), for "that unit"
     history: list[Step] = field(default_factory=list)
+    earlier: list[tuple[int, ...]] = field(default_factory=list)  # the tasks of each step so far, in order
 
 
 # A callback that names the task(s) a piece of text is about when it quotes no title: retrieval.
@@ -188,6 +189,17 @@ def _mention_term(norm: str, links: Links, notice: Notice | None = None) -> list
     return english_term(norm)[:1]
 
 
+def _asks_task_title(norm: str) -> bool:
+    """A title or name asked of something pointed back at (「那項的標題」「這一項叫什麼名字」), with no word
+    for the document itself (「文件的標題」)."""
+    found = lexicon.cues(norm)
+    title_at = {c.start for c in found if c.signal == "doc_title"}
+    doc_word = any(c.signal == "doc" and c.start not in title_at for c in found)
+    refs = [c for c in found if c.signal == "followup_ref"]
+    names = any(c.signal == "ask_names" for c in found) and any(re.search(r"项|条|task|item", c.phrase) for c in refs)
+    return bool(refs) and not doc_word and (bool(title_at) or names)
+
+
 def _doc_facts(sig: set[str], norm: str) -> tuple[str, ...]:
     facts = [f for f in ("issuer", "addressees", "approval") if f in sig]
     if "doc" in sig:
@@ -252,6 +264,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     yes_no = "yes_no" in sig
     asks_who = bool({"lead", "who", "co", "involved"} & sig)
 
+    if "return" in sig and not tasks and (picked := _returned_to(clause, focus, topic)):
+        # 「回到剛才教育那一項」 "going back to the first one": a task from earlier in the conversation
+        return _task_step(picked, (), sig, role, clause, content, "focus")
     if (m := _ORDINAL_REF.search(clause)) and focus.tasks and not tasks:
         # "who leads the second one?" after a list: that item of the list
         k = lexicon.english_numbers().get(m.group(1), 0) if m.group(1) != "last" else len(focus.tasks)
@@ -275,6 +290,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             return _task_step((found[0],), (), sig, role, clause, [], "focus")
 
     # -- the document itself -------------------------------------------------------------------
+    if focus.tasks and not (tasks or units or links.sections or links.terms) and _asks_task_title(clause):
+        # 「那項的標題是什麼？」 "what is its title?": the task just discussed, not the notice's title
+        return Step(Op.CONTENT, tasks=focus.tasks[:1], query=clause, linked_by="focus")
     facts = _doc_facts(sig, clause)
     if "request" in facts and (links.terms or _ABOUT_TOPIC.search(clause)):
         facts = ()  # 「通知裡對信創有什麼要求？」: what the notice asks about a topic, not of its recipients
@@ -462,9 +480,26 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
                 context=() if named else focus.tasks[:3])
 
 
+_FIRST_TOPIC = re.compile(r"第一(?:个|项|条|次)?(?:问题|话题|个问)?|最初|最开始|一开始|\bfirst\b")
+
+
+def _returned_to(clause: str, focus: Focus, topic: TopicLinker | None) -> tuple[int, ...]:
+    """The task a 'going back' part means: the first one discussed, or the earlier one its words are about."""
+    before = [ts for ts in focus.earlier if ts and ts != focus.tasks]
+    if not before:
+        return ()
+    if _FIRST_TOPIC.search(clause):
+        return before[0][:1]
+    if topic is None:
+        return ()
+    found, _conf = topic(clause, among=tuple(dict.fromkeys(n for ts in before for n in ts)))
+    return tuple(found[:1])
+
+
 def _task_step(tasks: tuple[int, ...], units: tuple[str, ...], sig: set[str], role: str, clause: str,
                content: list[str], linked_by: str) -> Step:
-    base = {"tasks": tasks, "query": clause, "linked_by": linked_by, "yes_no": "yes_no" in sig, "count": "count" in sig}
+    base = {"tasks": tasks, "query": clause, "linked_by": linked_by, "yes_no": "yes_no" in sig,
+            "count": bool({"count", "distinct_units"} & sig)}  # 「牽頭的有幾個單位」 counts units
     if "section_of" in sig:
         return Step(Op.SECTION_OF, **base)
     if units and "yes_no" in sig and "lead" in sig and not ({"else", "co"} & sig):
@@ -546,7 +581,7 @@ def _tasks_without_lead(sig: set[str], units: tuple[str, ...], clause: str) -> b
     """「沒有牽頭單位的任務裡,政數局…」 is about tasks without a lead; 「政數局沒有牽頭的任務」 about the
     unit's own role."""
     return "no_lead" in sig and (not units or any(
-        c.signal == "no_lead" and re.match(r"\s*(?:单位|unit)", clause[c.end - 2:] if "单位" in c.phrase else clause[c.end:])
+        c.signal in ("no_lead", "lead") and re.match(r"\s*(?:单位|unit)", clause[c.end - 2:] if "单位" in c.phrase else clause[c.end:])
         for c in lexicon.cues(clause)))
 
 
@@ -690,7 +725,7 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
     lang = "yue" if script != "en" and lexicon.is_cantonese(fold(question)) else script
     steps: list[Step] = []
     foreign = bool(foreign_terms(notice, question))
-    local = replace(focus, history=list(focus.history))
+    local = replace(focus, history=list(focus.history), earlier=list(focus.earlier))
     for clause in _clauses(norm):
         step = read_step(notice, clause, local, topic, foreign)
         if step is None:
@@ -777,3 +812,4 @@ def advance(focus: Focus, step: Step, result_tasks: tuple[int, ...], sections: t
     if step.op not in (Op.OUT_OF_SCOPE, Op.INVALID):
         focus.step = step
     focus.history.append(step)
+    focus.earlier.append(tuple(tasks))

@@ -29,7 +29,7 @@ _FRAME = frozenset(
     "通知 文件 要点 工作 任务 内容 规定 提到 提出 提及 说 讲 介绍 具体 主要 措施 部署 目标 方面 情况 政策 "
     "广东 数字广东 广东省 省 这份 本 该 里 中 时候 怎么 怎样 如何 为什么 是否 可以 能否 有没有 哪里 哪儿 "
     "谁 牵头 负责 单位 部门 一下 什么样 几 多少 有 没有 会 要 能 吗 呢 项 条 第 一共 总共 请问 告诉 我 我们 你 "
-    "第几 几项 哪几项 哪一项 哪项 一项 部分 哪部分 章节 属于 相关 安排 今年 哪些 东西 事情 事项 "
+    "第几 几项 哪几项 哪一项 哪项 一项 部分 哪部分 章节 属于 相关 安排 今年 哪些 东西 事情 事项 了解 知道 想问 看看 查询 请教 关心 留意 "
     "notice document plan say says said mention mentions mentioned about tell please does do did what which who "
     "how many much when where why guangdong task tasks item items there any their its this that these those will "
     "would could should can provincial province government department lead leads led responsible work points "

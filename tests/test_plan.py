@@ -454,3 +454,65 @@ def test_a_comparison_counts_each_unit_from_the_table(assistant, truth):
     assert f"{GDPA if gdpa > miit else '省工業和信息化廳'}最多" in answer.answer
     follow = _converse(assistant, "省教育廳同省科技廳各自牽頭幾項？", "邊個多啲？")
     assert f"省科技廳牽頭{leads['省科技廳']}項" in follow.answer and f"省教育廳牽頭{leads['省教育廳']}項" in follow.answer
+
+
+@pytest.mark.parametrize("question, section, role", [
+    ("第三部分（創新驅動）裡，有哪些單位當牽頭單位？", 3, "lead"),
+    ("In section 10, which units are named as lead units?", 10, "lead"),
+    ("第五部分由誰牽頭？", 5, "lead"),
+])
+def test_units_of_a_role_across_a_section(assistant, notice, truth, question, section, role):
+    (step,) = make_plan(notice, question).steps
+    assert step.op == Op.UNITS_IN and step.sections == (section,) and step.role == role
+    numbers = [t.number for t in notice.tasks if t.section.number == section]
+    leads = {u for n in numbers for u in truth[n]["leads"]}
+    answer = assistant.ask(question)
+    assert all(u in answer.answer for u in leads)
+    assert sorted(set(items(answer))) == sorted(n for n in numbers if truth[n]["leads"])
+
+
+@pytest.mark.parametrize("question", ["How many of the 55 tasks have exactly one lead unit?", "有幾多項只有一個牽頭單位？",
+                                      "Which tasks have a single lead unit?"])
+def test_tasks_with_exactly_one_lead(assistant, truth, question):
+    answer = assistant.ask(question)
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if len(t["leads"]) == 1)
+
+
+def test_an_english_typo_one_edit_from_the_notices_words(assistant, notice, truth):
+    (step,) = make_plan(notice, "list every task that mentions blockchian").steps
+    assert step.op == Op.MENTIONS and step.terms == ("區塊鏈",)
+    (step,) = make_plan(notice, "Which tasks does the Departmnet of Educaton lead?").steps
+    assert step.units == ("省教育廳",)
+
+
+def test_a_units_tasks_filtered_by_no_lead(assistant, truth):
+    answer = assistant.ask("网信办参与的任务里，哪些是没写牵头单位的？有几项？")
+    want = sorted(n for n, t in truth.items() if not t["leads"] and "省委網信辦" in _units(t))
+    assert sorted(set(items(answer))) == want and f"{len(want)}项" in answer.answer
+
+
+def test_a_unit_followed_through_a_conversation(assistant, truth):
+    led = sorted(n for n, t in truth.items() if "省生態環境廳" in t["leads"])
+    answer = _converse(assistant, "我想了解一下生態環境廳在這份要點裡的工作。", "它牽頭哪幾項？")
+    assert sorted(set(items(answer))) == led
+    both = [n for n in led if "省發展改革委" in truth[n]["leads"]]
+    answer = _converse(assistant, "我想了解一下生態環境廳在這份要點裡的工作。", "它牽頭哪幾項？",
+                       "其中哪一項是和發改委一起牽頭的？那項的標題是什麼？")
+    assert sorted(set(items(answer))) == both and "文件名稱" not in answer.answer
+
+
+def test_the_number_of_lead_units_of_a_task(assistant, truth):
+    answer = _converse(assistant, "数字乡村建设是哪一项？", "牵头的有几个单位？都是谁？")
+    assert f"牵头单位{len(truth[7]['leads'])}个" in answer.answer
+
+
+def test_going_back_to_an_earlier_task(assistant, notice):
+    answer = _converse(assistant, "第三十一項由誰牽頭？", "第三十二項呢？", "回到剛才教育那一項，它提到要在省內全域試點哪個平台？")
+    assert items(answer) == [31] and "國家中小學智慧教育平臺" in answer.answer
+    answer = _converse(assistant, "Who leads task 53?", "And task 54?", "Going back to the first one: which other bodies are named for it?")
+    assert items(answer) == [53]
+
+
+def test_inside_it_in_cantonese_points_to_the_task_just_named(assistant):
+    answer = assistant.ask("#44 係邊個部門牽頭？入面話要建立咩平台？")
+    assert set(items(answer)) == {44} and "革命文物評估信息交換平臺" in answer.answer
