@@ -347,6 +347,16 @@ def units_in(step: Step, ctx: Context) -> Result:
     named = list(dict.fromkeys(u for t in tasks for u in _role_units(t, role)))
     nums = tuple(t.number for t in tasks)
     without = [t for t in everyone if t not in tasks]
+    if len(everyone) == len(ctx.notice.tasks):  # the whole notice: each unit with its count, not 55 lines
+        per = Counter(u for t in tasks for u in _role_units(t, role))
+        if ctx.english:
+            what = {"lead": "lead units", "co": "co-responsible units (按職責分工負責)"}.get(role, "distinct units")
+            text = f"Across all {len(everyone)} tasks, {len(named)} {what} are named: " + \
+                "; ".join(f"{unit_name(u, True)} ({per[u]})" for u in named) + "."
+        else:
+            what = {"lead": "牽頭單位", "co": "按職責分工負責的單位"}.get(role, "不同的單位")
+            text = f"全文{len(everyone)}項任務共點名{len(named)}個{what}:" + "、".join(f"{u}({per[u]}項)" for u in named) + "。"
+        return Result(step, text, (), tasks=nums, units=tuple(named))
     if ctx.english:
         what = {"lead": "lead units", "co": "co-responsible units (按職責分工負責)"}.get(role, "distinct units")
         text = (f"{len(named)} {what} are named in these {len(everyone)} tasks ({listing(everyone, True)}): "

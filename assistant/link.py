@@ -144,6 +144,8 @@ def _numbers(patterns: list[re.Pattern[str]], text: str, kind: str) -> list[Ment
     if kind == "task":
         for m in (m for pat in _EN_WORD_NUM for m in pat.finditer(text)):
             words = [m.group(1), m.group(2)]
+            if pat_before(m) and [w for w in words if w][-1] not in lexicon.table("en")["ordinals"]:
+                continue  # "at least one task", "two tasks": a quantity; an index before "task" is an ordinal
             n = _word_number(words)
             if n is None and words[1]:  # "the seventh task": the word next to "task" alone
                 n = _word_number(words[1:]) if pat_before(m) else _word_number(words[:1])

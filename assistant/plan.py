@@ -317,10 +317,14 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if absent:
         units = tuple(u for u in units if u not in absent)
     pool = tasks if len(tasks) >= 2 else _section_tasks(notice, agg_sections)
-    if "distinct_units" in sig and not ({"most", "least", "lead", "co"} & sig) and len(pool or focus.tasks) >= 2 \
-            and not units:
-        # 「第十二部分一共點名了多少個不同的單位」: the units named across those tasks
-        return Step(Op.UNITS_IN, tasks=pool or focus.tasks, sections=agg_sections, count=True, query=clause)
+    if "distinct_units" in sig and not ({"most", "least"} & sig) and not units and len(tasks) != 1:
+        # 「第十二部分一共點名了多少個不同的單位」 "how many different units lead at least one task": the
+        # units (of a role) named across those tasks, the conversation's list, or the whole notice
+        listed = focus.tasks if len(focus.tasks) >= 2 and ("among" in sig or not ({"lead", "co"} & sig)) else ()
+        if pool or listed or not focus.tasks or "lead" in sig or "co" in sig:
+            scope = pool or listed or tuple(t.number for t in notice.tasks)
+            return Step(Op.UNITS_IN, tasks=scope, sections=agg_sections, role=role if role != "co_only" else "co",
+                        count=True, query=clause)
     if agg_sections and not tasks and not units and ("involved" in sig or lexicon.mentions(clause, "who")) \
             and not lexicon.mentions(clause, "task_list") \
             and not ({"most", "least", "no_lead", "more_than_one", "no_co", "all_of", "mention"} & sig) and not n_leads:
@@ -387,6 +391,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         exclude_tasks = focus.tasks if "else" in sig else ()
         return Step(Op.UNIT_TASKS, units=units, role=role, count=count, exclude_tasks=exclude_tasks, query=clause,
                     linked_by="focus")
+    if units and not tasks and focus.tasks and ({"lead", "co"} & sig) and not asks_tasks and any(
+            c.signal == "followup_ref" and re.search(r"[项条]|task|item", c.phrase) for c in lexicon.cues(clause)):
+        # 「住建廳在那一項是牽頭還是配合？」: the unit's role in the task just discussed
+        return _task_step(focus.tasks[:1], units, sig, role, clause, content, "focus")
     fact = _not_stated_fact(sig - {"doc"} if links.terms else sig)
     if units and not tasks and fact in ("person", "budget", "howto"):
         # 「政數局局長是誰？」: the unit is the notice's, the fact is not in it
@@ -726,7 +734,8 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
     steps: list[Step] = []
     foreign = bool(foreign_terms(notice, question))
     local = replace(focus, history=list(focus.history), earlier=list(focus.earlier))
-    for clause in _clauses(norm):
+    clauses = _clauses(norm)
+    for k, clause in enumerate(clauses):
         step = read_step(notice, clause, local, topic, foreign)
         if step is None:
             continue
@@ -737,7 +746,11 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
         if any(_same_question(step, earlier) for earlier in steps):
             continue  # 「誰負責？有冇牽頭單位？」: the first answer already says whether there is a lead
         steps.append(step)
-        advance(local, step, step_tasks(notice, step), step_sections(notice, step))
+        about = step_tasks(notice, step)
+        if not about and step.op == Op.CONTENT and step.linked_by == "topic" and topic is not None and k + 1 < len(clauses):
+            # 「數字家庭試點寫在哪一項？住建廳在那一項…」: later parts point at the task this part is about
+            about = tuple(topic(step.query)[0][:1])
+        advance(local, step, about, step_sections(notice, step))
     if not steps:
         steps = [Step(Op.CONTENT, query=norm, linked_by="topic")]
     confidence = min(_confidence(s) for s in steps)

@@ -63,7 +63,9 @@ def _en_patterns() -> tuple[tuple[re.Pattern[str], str, str], ...]:
             elif p.endswith(("t", "at", "ib")) and p in ("cooperat", "co-operat", "eligib", "participat"):
                 pat = re.compile(r"\b" + re.escape(p))
             else:
-                pat = re.compile(r"(?<![a-z0-9])" + re.escape(p) + r"(?![a-z0-9])")
+                # "not_after": a phrase that is another word after these ("least" in "at least")
+                guard = "".join(f"(?<!{re.escape(a)})" for a in t.get("not_after", {}).get(p, []))
+                pat = re.compile(guard + r"(?<![a-z0-9])" + re.escape(p) + r"(?![a-z0-9])")
             out.append((pat, s, p))
     return tuple(out)
 
