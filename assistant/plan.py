@@ -321,7 +321,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         # 「第十二部分一共點名了多少個不同的單位」 "how many different units lead at least one task": the
         # units (of a role) named across those tasks, the conversation's list, or the whole notice
         listed = focus.tasks if len(focus.tasks) >= 2 and ("among" in sig or not ({"lead", "co"} & sig)) else ()
-        if pool or listed or not focus.tasks or "lead" in sig or "co" in sig:
+        if pool or listed or not focus.tasks or _WHOLE_NOTICE.search(clause):
             scope = pool or listed or tuple(t.number for t in notice.tasks)
             return Step(Op.UNITS_IN, tasks=scope, sections=agg_sections, role=role if role != "co_only" else "co",
                         count=True, query=clause)
@@ -569,6 +569,10 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
 
 _LEAD_COUNT = re.compile(r"([一二两三四五六七八九十]|\d+)\s*(?:个|家)\s*(?:或以上|以上)?\s*(?:牵头|单位牵头|牵头单位|lead)|"
                          r"(?<!than )\b(?:exactly |only |just )?(one|a single|two|three|four|five|\d+)\s+lead")
+
+
+# "at least one task", 「全文」「至少一項」: across the whole notice, whatever the conversation was about
+_WHOLE_NOTICE = re.compile(r"至少|全文|整份|全部任务|所有任务|\bat least\b|\ball (?:the )?tasks\b|\bwhole\b|\bin total\b")
 
 
 def _section_tasks(notice: Notice, sections: tuple[int, ...]) -> tuple[int, ...]:
