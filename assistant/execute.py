@@ -607,17 +607,21 @@ _FACT_PRESENT = {
     "budget": re.compile(r"\d[\d.,]*\s*(?:億|万|萬)?元|資金\d|經費\d"),
     "population": re.compile(r"\d[\d.,]*\s*(?:萬|億)?人"),
     "when": re.compile(r"\d{4}年|年底|年內|上半年|下半年|月底|\d+月"),
-    "figure": re.compile(r"\d|[一二兩三四五六七八九十百千萬]+(?:個|家|項|萬|億|人|次|屆|輪|期|批次|條|類|座|所)|%"),
+    # (a digit inside a name — 5G, IPv6 — is not a figure)
+    "figure": re.compile(r"(?<![A-Za-z\d])\d(?![\d.]*[A-Za-z])|[一二兩三四五六七八九十百千萬]+(?:個|家|項|萬|億|人|次|屆|輪|期|批次|條|類|座|所)|%"),
     "person": re.compile(r"(?!)"),  # the notice names no officials
     "howto": re.compile(r"(?!)"),  # the notice sets tasks, not application procedures
     # "which cities / which ten scenarios / who are the members": the evidence must enumerate names
     "names": re.compile(r"[\u4e00-\u9fff]{2,8}、[\u4e00-\u9fff]{2,8}"),
+    "status": re.compile(r"已(?:經)?(?:完成|建成|上線|實現|開通|出台|印發|搭建|建立)"),  # a plan says what is to be done
 }
 _FACT_ZH = {"figure": "這個具體數字", "budget": "預算或資金數額", "population": "人口或人數", "when": "具體時間或期限",
-            "person": "負責人的姓名", "howto": "申請或辦理的具體方法", "names": "具體名單"}
+            "person": "負責人的姓名", "howto": "申請或辦理的具體方法", "names": "具體名單",
+            "status": "目前的進度或是否已經完成(通知只是把它列為2024年的工作任務)"}
 _FACT_EN = {"figure": "that figure", "budget": "a budget or amount of money", "population": "a population or head count",
             "when": "a date or deadline for this", "person": "any official's name",
-            "howto": "how to apply or the procedure", "names": "the names or the list"}
+            "howto": "how to apply or the procedure", "names": "the names or the list",
+            "status": "whether this is already done (it lists it as a 2024 task)"}
 
 
 def not_stated(step: Step, ctx: Context) -> Result:
@@ -669,7 +673,7 @@ def _english_figure_by_words(query: str, sentence: str) -> bool:
     """An English question: a figure of the sentence's English rendering stands by a word of it."""
     rendering = (english_rendering(sentence) or "").lower()
     words = {w[:5] for w in re.findall(r"[a-z]{4,}", query.lower())} - {"what", "which", "there", "will", "many", "much"}
-    for m in re.finditer(r"\d+(?:\.\d+)?%?", rendering):
+    for m in re.finditer(r"(?<![a-z\d])\d+(?:\.\d+)?%?(?![\d.]*[a-z])", rendering):
         around = rendering[max(0, m.start() - 50):m.end() + 50]
         if any(w in around for w in words):
             return True

@@ -117,6 +117,8 @@ _MENTION_TAIL = re.compile(r"^\s*(?:了|过|到)?\s*([\u4e00-\u9fffa-z0-9+×]{2,
 
 
 def _role(sig: set[str]) -> str:
+    if "no_co" in sig:  # 「沒有列任何配合單位」: the co word is negated, it says nothing of the unit's role
+        sig = sig - {"co"}
     if "only" in sig and ("co" in sig or "involved" in sig or "lead" in sig):
         return "co_only"
     if "co" in sig and "lead" not in sig:
@@ -210,7 +212,7 @@ def _doc_facts(sig: set[str], norm: str) -> tuple[str, ...]:
 
 
 def _not_stated_fact(sig: set[str]) -> str:
-    for fact in ("budget", "person", "howto", "population", "names"):
+    for fact in ("budget", "person", "howto", "population", "names", "status"):
         if f"ask_{fact}" in sig:
             return fact
     if "ask_when" in sig and "doc" not in sig:
@@ -218,7 +220,7 @@ def _not_stated_fact(sig: set[str]) -> str:
     return ""
 
 
-ASK_SIGNALS = frozenset({"ask_figure", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
+ASK_SIGNALS = frozenset({"ask_status", "ask_figure", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
                          "ask_names"})
 
 
@@ -279,6 +281,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         if 1 <= k <= len(focus.tasks):
             return _task_step((focus.tasks[k - 1],), (), sig, role, clause, [], "focus")
     prev = focus.step
+    if "more_than" in sig and not (tasks or units or links.terms or links.sections) and len(focus.result_units) >= 2 \
+            and ({"unit_ref", "among"} & sig) and (prev is None or prev.op not in (Op.UNIT_TASKS, Op.SHARED_TASKS)):
+        # 「這兩個單位之中，哪一個牽頭的任務比較多？」 after a task's leads: those units, counted and compared
+        return Step(Op.UNIT_TASKS, units=focus.result_units, role=role if role != "any" else "lead", count=True,
+                    compare=True, query=clause, linked_by="focus")
     if "more_than" in sig and not (tasks or units or links.terms or links.sections or content) and prev is not None \
             and prev.op in (Op.UNIT_TASKS, Op.SHARED_TASKS) and len(prev.units) >= 2:
         # 「…各牽頭幾項？哪個多？」 "which has more?": the units just counted, compared
@@ -358,6 +365,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else ("co" if "co" in sig else "any")
         return Step(Op.RANK_UNITS, role=rank_role, least="least" in sig and "most" not in sig, query=clause,
                     exclude=units if "else" in sig else ())  # 「除了政數局之外,哪個單位牽頭最多」
+    if "no_lead" in sig and not (tasks or units) and focus.units and not _tasks_without_lead(sig, focus.units, clause) \
+            and any(c.signal in ("followup_ref", "unit_ref") and c.phrase in _PRONOUNS | {"他", "佢"}
+                    for c in lexicon.cues(clause)):
+        # 「咁佢淨係配合、冇牽頭嘅又有幾多項？」: the unit just discussed, in the tasks it does not lead
+        return Step(Op.UNIT_TASKS, units=focus.units, role="co_only", count=count, query=clause, linked_by="focus")
     if "no_lead" in sig and len(tasks) > 1 and ({"list", "count"} & sig):  # 「第十一到第十六項裡哪些沒有牽頭」
         return Step(Op.NO_LEAD_TASKS, within=tasks, count=count, query=clause)
     if "no_lead" in sig and not tasks and (not content or links.sections or count or "list" in sig):
@@ -743,9 +755,10 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
         step = read_step(notice, clause, local, topic, foreign)
         if step is None:
             continue
-        if step.compare and steps and _same_question(replace(step, compare=False, count=False),
-                                                      replace(steps[-1], compare=False, count=False)):
-            steps[-1] = replace(step, query=steps[-1].query)  # 「各牽頭幾項？哪個多？」: one answer, counted and compared
+        if steps and (step.compare or step.count) and _same_question(replace(step, compare=False, count=False),
+                                                                     replace(steps[-1], compare=False, count=False)):
+            # 「各牽頭幾項？哪個多？」「…有哪些？數一數」: one answer, counted (and compared)
+            steps[-1] = replace(steps[-1], count=True, compare=steps[-1].compare or step.compare)
             continue
         if any(_same_question(step, earlier) for earlier in steps):
             continue  # 「誰負責？有冇牽頭單位？」: the first answer already says whether there is a lead

@@ -516,3 +516,44 @@ def test_going_back_to_an_earlier_task(assistant, notice):
 def test_inside_it_in_cantonese_points_to_the_task_just_named(assistant):
     answer = assistant.ask("#44 係邊個部門牽頭？入面話要建立咩平台？")
     assert set(items(answer)) == {44} and "革命文物評估信息交換平臺" in answer.answer
+
+
+def test_whether_something_is_already_done_is_not_stated(assistant, notice):
+    (step,) = make_plan(notice, "廣東省核應急指揮中心數字化平臺是不是已經搭好了？").steps
+    assert step.op == Op.NOT_STATED and step.fact == "status"
+    answer = assistant.ask("廣東省核應急指揮中心數字化平臺是不是已經搭好了？")
+    assert answer.not_stated and items(answer) == [39]
+    (step,) = make_plan(notice, "這份要點已經省政府同意了嗎？").steps  # the approval is stated
+    assert step.op == Op.DOCUMENT
+
+
+def test_a_cue_typed_with_a_same_sound_character_of_another_tone(notice):
+    (step,) = make_plan(notice, "《广东省数据条例》什么时侯正式出台？").steps
+    assert step.op == Op.NOT_STATED and step.fact == "when"
+
+
+def test_a_digit_inside_a_name_is_not_a_figure(assistant):
+    answer = assistant.ask("How many 5G base stations will Guangdong build in 2024 under the network task?")
+    assert answer.not_stated and 46 in items(answer)
+
+
+def test_units_just_named_compared_and_a_pronoun_for_a_unit(assistant, truth):
+    leads = Counter(u for t in truth.values() for u in t["leads"])
+    answer = _converse(assistant, "第十五屆全運會那項誰牽頭？", "這兩個單位之中，哪一個牽頭的任務比較多？多少項？")
+    assert f"{GDPA}牽頭{leads[GDPA]}項" in answer.answer and f"{GDPA}最多" in answer.answer
+    answer = _converse(assistant, "省發改委牽頭咗幾多項？", "咁佢淨係配合、冇牽頭嘅又有幾多項？")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if "省發展改革委" in t["co"])
+
+
+def test_a_unit_alone_with_no_co_units_and_a_count_asked_after(assistant, truth):
+    answer = assistant.ask("有哪些任務是政數局單獨牽頭、而且沒有列任何配合單位的？數一數")
+    want = sorted(n for n, t in truth.items() if t["leads"] == [GDPA] and not t["co"])
+    assert sorted(set(items(answer))) == want and f"{len(want)}項" in answer.answer
+
+
+def test_at_least_one_task_is_a_quantity_not_task_one(assistant, notice, truth):
+    (step,) = make_plan(notice, "How many different units act as lead (牵头) on at least one task?").steps
+    assert step.op == Op.UNITS_IN and step.role == "lead" and 1 not in step.units
+    leaders = {u for t in truth.values() for u in t["leads"]}
+    answer = assistant.ask("How many different units act as lead (牵头) on at least one task?")
+    assert f"{len(leaders)} lead units" in answer.answer

@@ -23,7 +23,7 @@ SIGNALS = (
     "most", "least", "joint", "yes_no", "section_of", "section_word", "describe", "issuer", "date",
     "addressees", "approval", "totals_object", "doc", "mention", "followup_ref", "among", "switch",
     "negation", "status", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
-    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "task_list", "same_section", "alone", "which_task", "all_of", "ask_names", "absent", "distinct_units", "related", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare", "more_than", "return",
+    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "task_list", "same_section", "alone", "which_task", "all_of", "ask_names", "absent", "distinct_units", "related", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare", "more_than", "return", "ask_status",
 )
 
 
@@ -168,13 +168,16 @@ def cues(norm: str) -> tuple[Cue, ...]:
 
 @cache
 def _cue_sounds() -> dict[tuple[str, ...], tuple[str, tuple[str, ...]]]:
-    """Toned pinyin of every Chinese cue phrase of 2–4 characters → (phrase, signals)."""
+    """Pinyin of every Chinese cue phrase of 2–4 characters → (phrase, signals): toned for every
+    phrase, toneless too for phrases of 3–4 characters (什麼時侯 for 什麼時候: long enough to be safe)."""
     from pypinyin import Style, pinyin
 
     out: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}
     for phrase, sigs in _zh_phrases():
         if 2 <= len(phrase) <= 4 and _HAN.fullmatch(phrase):
             out.setdefault(tuple(p[0] for p in pinyin(phrase, style=Style.TONE3)), (phrase, sigs))
+            if len(phrase) >= 3:
+                out.setdefault(("~",) + tuple(p[0] for p in pinyin(phrase, style=Style.NORMAL)), (phrase, sigs))
     return out
 
 
@@ -201,6 +204,8 @@ def _homophone_cues(norm: str, taken: list[bool]) -> list[Cue]:
                     continue
                 window = norm[start:end]
                 hit = sounds.get(tuple(_sound(c) for c in window))
+                if hit is None and length >= 3:
+                    hit = sounds.get(("~",) + tuple(_sound(c).rstrip("12345") for c in window))
                 if hit and sum(a != b for a, b in zip(window, hit[0], strict=True)) == 1:
                     found.extend(Cue(s, hit[0], start, end) for s in hit[1])
                     taken[start:end] = [True] * length
