@@ -191,6 +191,11 @@ def _mention_term(norm: str, links: Links, notice: Notice | None = None) -> list
     return english_term(norm)[:1]
 
 
+def _points_at_task(norm: str) -> bool:
+    """A word pointing back at a task (「那一項」「這條」 "this task"), not at anything (「它」)."""
+    return any(c.signal == "followup_ref" and re.search(r"[项条]|task|item", c.phrase) for c in lexicon.cues(norm))
+
+
 def _asks_task_title(norm: str) -> bool:
     """A title or name asked of something pointed back at (「那項的標題」「這一項叫什麼名字」), with no word
     for the document itself (「文件的標題」)."""
@@ -198,7 +203,7 @@ def _asks_task_title(norm: str) -> bool:
     title_at = {c.start for c in found if c.signal == "doc_title"}
     doc_word = any(c.signal == "doc" and c.start not in title_at for c in found)
     refs = [c for c in found if c.signal == "followup_ref"]
-    names = any(c.signal == "ask_names" for c in found) and any(re.search(r"项|条|task|item", c.phrase) for c in refs)
+    names = any(c.signal == "ask_names" for c in found) and _points_at_task(norm)
     return bool(refs) and not doc_word and (bool(title_at) or names)
 
 
@@ -403,8 +408,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         exclude_tasks = focus.tasks if "else" in sig else ()
         return Step(Op.UNIT_TASKS, units=units, role=role, count=count, exclude_tasks=exclude_tasks, query=clause,
                     linked_by="focus")
-    if units and not tasks and focus.tasks and ({"lead", "co"} & sig) and not asks_tasks and any(
-            c.signal == "followup_ref" and re.search(r"[项条]|task|item", c.phrase) for c in lexicon.cues(clause)):
+    if units and not tasks and focus.tasks and ({"lead", "co"} & sig) and not asks_tasks and _points_at_task(clause):
         # 「住建廳在那一項是牽頭還是配合？」: the unit's role in the task just discussed
         return _task_step(focus.tasks[:1], units, sig, role, clause, content, "focus")
     fact = _not_stated_fact(sig - {"doc"} if links.terms else sig)
