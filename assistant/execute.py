@@ -126,6 +126,7 @@ _ROLE_EN = {"lead": "leads", "co": "is co-responsible for (按職責分工負責
 def unit_tasks(step: Step, ctx: Context) -> Result:
     """A unit's tasks by role; `any` lists what it leads and what it shares, separately."""
     parts, cited = [], []
+    counts: dict[str, int] = {}  # each unit's tasks in the role asked, for a comparison
     scope = set(step.within) if step.within else None
     for unit in step.units:
         tasks = [t for t in ctx.notice.tasks if (scope is None or t.number in scope) and t.number not in step.exclude_tasks]
@@ -167,19 +168,17 @@ def unit_tasks(step: Step, ctx: Context) -> Result:
         if not chosen and not led and not shared:
             s = (f"{name} is not named in any task{among}." if ctx.english else f"{among}沒有任務列出{name}。")
         parts.append(s)
+        counts[unit] = len(chosen)
     if step.compare and len(step.units) >= 2:
-        parts.append(_comparison(step, ctx, scope))
+        parts.append(_comparison(step, ctx, counts))
     cited = list(dict.fromkeys(cited))
     return Result(step, ("\n\n" if len(parts) > 1 else "").join(parts), tuple(cited), tasks=tuple(cited),
                   units=step.units)
 
 
-def _comparison(step: Step, ctx: Context, scope: set[int] | None) -> str:
-    """「省科技廳牽頭的任務最多(3項),其次…」: the units ordered by the count the question asked about."""
+def _comparison(step: Step, ctx: Context, counts: dict[str, int]) -> str:
+    """「省科技廳牽頭3項,省教育廳牽頭1項;省科技廳最多。」: the units ordered by the count asked about."""
     role = "co" if step.role == "co_only" else step.role
-    counts = {u: sum(role_holds(t, u, role) for t in ctx.notice.tasks
-                     if (scope is None or t.number in scope) and t.number not in step.exclude_tasks)
-              for u in step.units}
     ranked = sorted(step.units, key=lambda u: -counts[u])
     if ctx.english:
         verb = {"lead": "leads", "co": "shares"}.get(role, "is named in")
@@ -346,25 +345,23 @@ def units_in(step: Step, ctx: Context) -> Result:
     tasks = [t for t in everyone if _role_units(t, role)]  # the tasks the answer rests on
     named = list(dict.fromkeys(u for t in tasks for u in _role_units(t, role)))
     nums = tuple(t.number for t in tasks)
-    without = [t for t in everyone if t not in tasks]
+    what = ({"lead": "lead units", "co": "co-responsible units (按職責分工負責)"}.get(role, "distinct units")
+            if ctx.english else {"lead": "牽頭單位", "co": "按職責分工負責的單位"}.get(role, "不同的單位"))
     if len(everyone) == len(ctx.notice.tasks):  # the whole notice: each unit with its count, not 55 lines
         per = Counter(u for t in tasks for u in _role_units(t, role))
         if ctx.english:
-            what = {"lead": "lead units", "co": "co-responsible units (按職責分工負責)"}.get(role, "distinct units")
             text = f"Across all {len(everyone)} tasks, {len(named)} {what} are named: " + \
                 "; ".join(f"{unit_name(u, True)} ({per[u]})" for u in named) + "."
         else:
-            what = {"lead": "牽頭單位", "co": "按職責分工負責的單位"}.get(role, "不同的單位")
             text = f"全文{len(everyone)}項任務共點名{len(named)}個{what}:" + "、".join(f"{u}({per[u]}項)" for u in named) + "。"
         return Result(step, text, (), tasks=nums, units=tuple(named))
+    without = [t for t in everyone if t not in tasks]
     if ctx.english:
-        what = {"lead": "lead units", "co": "co-responsible units (按職責分工負責)"}.get(role, "distinct units")
         text = (f"{len(named)} {what} are named in these {len(everyone)} tasks ({listing(everyone, True)}): "
                 + "; ".join(unit_name(u, True) for u in named) + ".")
         if without and role in ("lead", "co"):
             text += f" {listing(without, True)} name{'s' if len(without) == 1 else ''} none."
     else:
-        what = {"lead": "牽頭單位", "co": "按職責分工負責的單位"}.get(role, "不同的單位")
         text = f"這{len(everyone)}項任務({listing(everyone, False)})共點名{len(named)}個{what}:{'、'.join(named)}。"
         if without and role in ("lead", "co"):
             text += f"其中{listing(without, False)}沒有列出{what}。"

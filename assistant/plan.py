@@ -371,7 +371,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.RANK_UNITS, role=rank_role, least="least" in sig and "most" not in sig, query=clause,
                     exclude=units if "else" in sig else ())  # 「除了政數局之外,哪個單位牽頭最多」
     if "no_lead" in sig and not (tasks or units) and focus.units and not _tasks_without_lead(sig, focus.units, clause) \
-            and any(c.signal in ("followup_ref", "unit_ref") and c.phrase in _PRONOUNS | {"他", "佢"}
+            and any(c.signal in ("followup_ref", "unit_ref") and c.phrase in _PRONOUNS | {"他"}
                     for c in lexicon.cues(clause)):
         # 「咁佢淨係配合、冇牽頭嘅又有幾多項？」: the unit just discussed, in the tasks it does not lead
         return Step(Op.UNIT_TASKS, units=focus.units, role="co_only", count=count, query=clause, linked_by="focus")

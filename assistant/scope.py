@@ -110,9 +110,7 @@ def foreign_terms(notice: Notice, question: str) -> list[str]:
 
 
 # Places whose own public services people ask about, and how the notice writes them in compounds.
-_OWN_PLACES = {"香港": ("香港", "港澳", "粤港澳", "港"), "澳门": ("澳门", "港澳", "粤港澳", "澳"),
-               "hong kong": ("香港", "港澳", "粤港澳", "港"), "macao": ("澳门", "港澳", "粤港澳", "澳"),
-               "macau": ("澳门", "港澳", "粤港澳", "澳")}
+_OWN_PLACES = {"香港": ("香港", "港澳", "粤港澳", "港"), "澳门": ("澳门", "港澳", "粤港澳", "澳")}
 
 
 @lru_cache(maxsize=2)
@@ -132,8 +130,6 @@ def _their_own(vocab: str, bodies: str, folded: str) -> list[str]:
     identity card). Things the notice is about (數字化, 數據) are not someone else's service."""
     out = []
     for place, forms in _OWN_PLACES.items():
-        if place.isascii():
-            continue
         for m in re.finditer(place + r"(?:特区|特别行政区)?(?:的)?([\u4e00-\u9fff]{2,4})", folded):
             words = [w for w in jieba.lcut(m.group(1)) if len(w) >= 2]
             if not words:

@@ -36,13 +36,16 @@ def _sentence_key(sentence: str) -> str:
 
 
 @lru_cache(maxsize=2)
+def _translation_rows(path: Path = TRANSLATION_PATH) -> dict[str, list[dict[str, str]]]:
+    """The translation file as shipped: task number → its sentences ({"zh", "en"}); {} when absent."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+@lru_cache(maxsize=2)
 def load_translation(path: Path = TRANSLATION_PATH) -> dict[str, str]:
     """The shipped English rendering of every task sentence (an unofficial translation, checked
     figure by figure against the Chinese), keyed by the Chinese sentence."""
-    if not path.exists():
-        return {}
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return {_sentence_key(s["zh"]): s["en"] for rows in raw.values() for s in rows if s.get("en")}
+    return {_sentence_key(s["zh"]): s["en"] for rows in _translation_rows(path).values() for s in rows if s.get("en")}
 
 
 def english_rendering(sentence: str) -> str | None:
@@ -52,10 +55,7 @@ def english_rendering(sentence: str) -> str | None:
 
 @lru_cache(maxsize=2)
 def _by_task(path: Path = TRANSLATION_PATH) -> dict[int, str]:
-    if not path.exists():
-        return {}
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return {int(k): " ".join(s["en"] for s in rows) for k, rows in raw.items()}
+    return {int(k): " ".join(s["en"] for s in rows) for k, rows in _translation_rows(path).items()}
 
 
 def task_translation(number: int) -> str:

@@ -54,12 +54,14 @@ def stem(word: str) -> str:
 
 @lru_cache(maxsize=8192)
 def _snowball(word: str) -> str:
+    return _stemmer().stem(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # nltk is imported late: it is not needed until the first English word
     from nltk.stem.snowball import SnowballStemmer
 
-    return _STEMMER.setdefault("en", SnowballStemmer("english")).stem(word)
-
-
-_STEMMER: dict[str, object] = {}
+    return SnowballStemmer("english")
 
 
 def tokens(text: str) -> list[str]:
