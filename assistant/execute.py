@@ -12,13 +12,14 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from corpus import Notice, Section, Task
 from corpus.english import english_rendering
 from corpus.script import fold
 from index import Hit
 
-from . import extractive, lookup
+from . import extractive, lexicon, lookup
 from .lookup import cite, listing, unit_name
 from .plan import Op, Step, role_holds, step_tasks, task_meets
 from .scope import assess
@@ -540,8 +541,11 @@ def _context_tasks(step: Step, ctx: Context) -> tuple[list[Task], bool, str]:
     return _tasks(ctx, chosen), True, ""
 
 
-_GENERIC_HEAD = re.compile(r"^(?:关于|对于|有关|对|在)")
-_GENERIC_TAIL = re.compile(r"(?:方面|相关|问题|领域|工作|情况|内容|安排|措施|计划|的)+$")
+@cache
+def _generic_ends() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The frame around a topic phrase: 「關於…」 before it, 「…方面的問題」 after it."""
+    return (re.compile(rf"^{lexicon.alternation('topic_heads', ('zh',))}"),
+            re.compile(rf"{lexicon.alternation('topic_tails', ('zh',))}+$"))
 
 
 def _exact_mentions(notice: Notice, query: str, ranked: list[int], fewest: int = 2) -> list[int]:
@@ -551,7 +555,8 @@ def _exact_mentions(notice: Notice, query: str, ranked: list[int], fewest: int =
 
     out: list[int] = []
     for phrase in content_phrases(query):
-        phrase = _GENERIC_HEAD.sub("", _GENERIC_TAIL.sub("", phrase))
+        head, tail = _generic_ends()
+        phrase = head.sub("", tail.sub("", phrase))
         if len(phrase) < 4:
             continue
         hits = [t.number for t in notice.tasks if phrase in fold(t.text)]

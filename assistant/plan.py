@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cache
 
 from corpus import Notice, Task
 from corpus.numerals import from_chinese
@@ -111,9 +112,13 @@ TopicLinker = "Callable[..., tuple[list[int], float]]"
 _CLAUSE = re.compile(r"[^?？。!！;；\n]+[?？。!！;；]?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _QUOTED_TERM = re.compile(r"[「“\"'《]([^」”\"'》]{1,24})[」”\"'》]")
-# the words that follow a mention cue, up to a question tail: 「提到粵經濟的任務」 → 粵經濟
-_MENTION_TAIL = re.compile(r"^\s*(?:了|过|到)?\s*([\u4e00-\u9fffa-z0-9+×]{2,16}?)\s*"
-                           r"(?=的|这个词|这个|一词|字眼|任务|项|条|工作|内容|有哪|有几|是哪|呢|吗|[^\u4e00-\u9fffa-z0-9+×]|$)")
+
+
+@cache
+def _mention_tail() -> re.Pattern[str]:
+    """The words that follow a mention cue, up to a question tail: 「提到粵經濟的任務」 → 粵經濟."""
+    return re.compile(rf"^\s*{lexicon.alternation('after_mention')}?\s*([\u4e00-\u9fffa-z0-9+×]{{2,16}}?)\s*"
+                      rf"(?={lexicon.alternation('mention_ends', ('zh',))}|[^\u4e00-\u9fffa-z0-9+×]|$)")
 
 
 def _role(sig: set[str]) -> str:
@@ -128,27 +133,21 @@ def _role(sig: set[str]) -> str:
     return "any"
 
 
-# a comma or "and" starts a new part when a question word follows: 「…牽頭,屬於哪一部分」, "…, and who leads each"
-_SUBCLAUSE = re.compile(r"(?:[,，、]\s*(?:and\s+|还有|以及|另外|并且|同时)?|\s+and\s+)"
-                        r"(?=(?:which|who|what|how|when|where|is|are|does|do|in which)\b|哪|谁|什么|几|多少|是否|有没有|属于|由谁|要做)")
-
-
-_ASKS = re.compile(r"哪|谁|什么|几|多少|吗|呢|是否|有没有|怎|如何|\?|？|\b(?:which|who|what|how|when|where|is|are|does|do)\b")
-
-
-_ASKS_EN = re.compile(r"\b(?:which|who|whom|what|how|when|where|is|are|does|do|did|can|will|has|have)\b")
-
-
-# 「…共同牽頭,但沒有列任何配合單位的?」: a piece that narrows the question before it, not a new one
-_RESTRICTS = re.compile(r"(?:但是?|并且|而且|且|同时又|却|but\b|and also\b|yet\b)")
+@cache
+def _subclause() -> re.Pattern[str]:
+    """A comma or "and" starts a new part when a question word follows: 「…牽頭,屬於哪一部分」, "…, and who
+    leads each"."""
+    joiners = lexicon.alternation("part_joiners", ("zh",))
+    en_joiners = "|".join(re.escape(w) for w in lexicon.words("part_joiners", "en")) or "(?!)"
+    return re.compile(rf"(?:[,，、]\s*(?:(?:{en_joiners})\s+|{joiners})?|\s+(?:{en_joiners})\s+)"
+                      rf"(?={lexicon.alternation('part_starts')})")
 
 
 def _asks(piece: str) -> bool:
     """A piece asks something: English needs a question word (", tourism and sports?" is the end
     of a list, not a second question), Chinese a question word or mark."""
-    if re.search(r"[\u3400-\u9fff]", piece):
-        return bool(_ASKS.search(piece))
-    return bool(_ASKS_EN.search(piece))
+    chinese = re.search(r"[\u3400-\u9fff]", piece) is not None
+    return lexicon.find_word(piece, "question_words", ("zh", "en") if chinese else ("en",)) is not None
 
 
 def _clauses(norm: str) -> list[str]:
@@ -156,14 +155,14 @@ def _clauses(norm: str) -> list[str]:
     (「智慧全運誰牽頭,教育數字化又是誰牽頭」); a piece that asks nothing stays with its neighbour."""
     parts: list[str] = []
     for c in _CLAUSE.findall(norm):
-        pieces = [p.strip() for q in _SUBCLAUSE.split(c) for p in re.split(r"[,，;；](?!\d)", q)]
+        pieces = [p.strip() for q in _subclause().split(c) for p in re.split(r"[,，;；](?!\d)", q)]
         pieces = [p for p in pieces if p]
         if not pieces:
             continue
         merged = [pieces[0]]
         for p in pieces[1:]:
             # 「回到數字低空,還有哪些單位參與」 "besides X, who else…": a lead-in that asks nothing stays with its question
-            if _asks(merged[-1]) and _asks(p) and len(merged[-1]) >= 8 and not _RESTRICTS.match(p):
+            if _asks(merged[-1]) and _asks(p) and len(merged[-1]) >= 8 and not lexicon.starts_with_word(p, "restricts"):  # 「…,但沒有配合單位的」 narrows
                 merged.append(p)
             else:
                 merged[-1] = merged[-1] + "," + p
@@ -180,7 +179,7 @@ def _mention_term(norm: str, links: Links, notice: Notice | None = None) -> list
     if m := _QUOTED_TERM.search(norm):
         return [m.group(1)]
     for c in lexicon.cues(norm):
-        if c.signal == "mention" and (m := _MENTION_TAIL.match(norm[c.end:])):
+        if c.signal == "mention" and (m := _mention_tail().match(norm[c.end:])):
             return [m.group(1)]
     if notice is not None:  # 「數據跨境流動在哪些任務裡提到？」: the phrase before the cue, as the notice writes it
         text = notice_text(notice)
@@ -252,7 +251,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             and their_own_service(notice, clause):
         # 「香港身份證要怎麼換領？」: how to use Hong Kong's own service, which this notice does not cover
         return Step(Op.OUT_OF_SCOPE, query=clause)
-    if "section_word" in sig and not links.sections and _LAST.search(clause):
+    if "section_word" in sig and not links.sections and lexicon.find_word(clause, "last_section"):
         links.sections = [n_sections]  # 「最後嗰個部分」 "the last section"
     bad = [n for n in links.tasks if not 1 <= n <= n_tasks] or [n for n in links.sections if not 1 <= n <= n_sections]
 
@@ -274,12 +273,12 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if "return" in sig and not tasks and (picked := _returned_to(clause, focus, topic)):
         # 「回到剛才教育那一項」 "going back to the first one": a task from earlier in the conversation
         return _task_step(picked, (), sig, role, clause, content, "focus")
-    if (m := _ORDINAL_REF.search(clause)) and focus.tasks and not tasks:
+    if (m := _ordinal_ref().search(clause)) and focus.tasks and not tasks:
         # "who leads the second one?" after a list: that item of the list
         k = lexicon.english_numbers().get(m.group(1), 0) if m.group(1) != "last" else len(focus.tasks)
         if 1 <= k <= len(focus.tasks):
             return _task_step((focus.tasks[k - 1],), (), sig, role, clause, [], "focus")
-    if (m := _LIST_POSITION_ZH.search(clause)) and len(focus.tasks) >= 2 and (m.group(3) == "个" or m.group(1)) \
+    if (m := _list_position().search(clause)) and len(focus.tasks) >= 2 and (m.group(3) == "个" or m.group(1)) \
             and (not tasks or m.group(1)):
         # 「第二個是跟誰一起牽頭的？」「其中第一項有牽頭單位嗎？」 after a list: that item of the list
         k = from_chinese(m.group(2)) or 0
@@ -306,7 +305,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         # 「那項的標題是什麼？」 "what is its title?": the task just discussed, not the notice's title
         return Step(Op.CONTENT, tasks=focus.tasks[:1], query=clause, linked_by="focus")
     facts = _doc_facts(sig, clause)
-    if "request" in facts and (links.terms or _ABOUT_TOPIC.search(clause)):
+    if "request" in facts and (links.terms or _about_topic().search(clause)):
         facts = ()  # 「通知裡對信創有什麼要求？」: what the notice asks about a topic, not of its recipients
     if facts and not tasks and not links.terms and not links.sections and not ({"lead", "co"} & sig and units) and \
             ("date" not in facts or "doc" in sig or not content):
@@ -333,7 +332,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         # 「第十二部分一共點名了多少個不同的單位」 "how many different units lead at least one task": the
         # units (of a role) named across those tasks, the conversation's list, or the whole notice
         listed = focus.tasks if len(focus.tasks) >= 2 and ("among" in sig or not ({"lead", "co"} & sig)) else ()
-        if pool or listed or not focus.tasks or _WHOLE_NOTICE.search(clause):
+        if pool or listed or not focus.tasks or lexicon.find_word(clause, "whole_notice"):
             scope = pool or listed or tuple(t.number for t in notice.tasks)
             return Step(Op.UNITS_IN, tasks=scope, sections=agg_sections, role=role if role != "co_only" else "co",
                         count=True, query=clause)
@@ -371,7 +370,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.RANK_UNITS, role=rank_role, least="least" in sig and "most" not in sig, query=clause,
                     exclude=units if "else" in sig else ())  # 「除了政數局之外,哪個單位牽頭最多」
     if "no_lead" in sig and not (tasks or units) and focus.units and not _tasks_without_lead(sig, focus.units, clause) \
-            and any(c.signal in ("followup_ref", "unit_ref") and c.phrase in _PRONOUNS | {"他"}
+            and any(c.signal in ("followup_ref", "unit_ref") and c.phrase in _pronouns() | {"他"}
                     for c in lexicon.cues(clause)):
         # 「咁佢淨係配合、冇牽頭嘅又有幾多項？」: the unit just discussed, in the tasks it does not lead
         return Step(Op.UNIT_TASKS, units=focus.units, role="co_only", count=count, query=clause, linked_by="focus")
@@ -452,7 +451,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if asks_fact:
         refers = bool({"followup_ref", "among"} & sig)
     # "… help with it?": a pronoun points back, not to a new topic (「基層社會治理嗰條」 names one)
-    refers_back = bool(focus.tasks) and any(c.signal == "followup_ref" and c.phrase in _PRONOUNS for c in lexicon.cues(clause))
+    refers_back = bool(focus.tasks) and any(c.signal == "followup_ref" and c.phrase in _pronouns() for c in lexicon.cues(clause))
     if "switch" in sig and content and not asks_fact and not named and not refers_back and focus.step is not None and focus.step.op in NEEDS_TASK \
             and topic is not None and not ({"lead", "co", "involved", "who", "describe"} & sig):
         # 「那醫療數字化轉型呢？」: the last question again, about a new topic
@@ -504,15 +503,12 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
                 context=() if named else focus.tasks[:3])
 
 
-_FIRST_TOPIC = re.compile(r"第一(?:个|项|条|次)?(?:问题|话题|个问)?|最初|最开始|一开始|\bfirst\b")
-
-
 def _returned_to(clause: str, focus: Focus, topic: TopicLinker | None) -> tuple[int, ...]:
     """The task a 'going back' part means: the first one discussed, or the earlier one its words are about."""
     before = [ts for ts in focus.earlier if ts and ts != focus.tasks]
     if not before:
         return ()
-    if _FIRST_TOPIC.search(clause):
+    if lexicon.find_word(clause, "first_topic"):
         return before[0][:1]
     if topic is None:
         return ()
@@ -583,12 +579,14 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
     return None
 
 
-_LEAD_COUNT = re.compile(r"([一二两三四五六七八九十]|\d+)\s*(?:个|家)\s*(?:或以上|以上)?\s*(?:牵头|单位牵头|牵头单位|lead)|"
-                         r"(?<!than )\b(?:exactly |only |just )?(one|a single|two|three|four|five|\d+)\s+lead")
-
-
-# "at least one task", 「全文」「至少一項」: across the whole notice, whatever the conversation was about
-_WHOLE_NOTICE = re.compile(r"至少|全文|整份|全部任务|所有任务|\bat least\b|\ball (?:the )?tasks\b|\bwhole\b|\bin total\b")
+@cache
+def _lead_count_pattern() -> re.Pattern[str]:
+    """「三個牽頭單位」 "two lead units": a number of lead units (「兩個以上」 is more than one, not a number)."""
+    cardinals = "|".join(sorted(lexicon.table("en")["cardinals"], key=len, reverse=True))
+    qualifiers = "|".join(re.escape(w) for w in lexicon.words("exact_qualifiers", "en"))
+    return re.compile(rf"([一二两三四五六七八九十]|\d+)\s*{lexicon.alternation('unit_counters', ('zh',))}\s*"
+                      rf"({lexicon.alternation('or_more', ('zh',))})?\s*{lexicon.alternation('lead_nouns', ('zh',))}|"
+                      rf"(?<!than )\b(?:(?:{qualifiers}) )?({cardinals}|a single|\d+)\s+lead")
 
 
 def _section_tasks(notice: Notice, sections: tuple[int, ...]) -> tuple[int, ...]:
@@ -655,12 +653,12 @@ def _lead_count(clause: str) -> int:
     """「哪一項有三個牽頭單位」 "which task has three lead units": the exact number asked for."""
     from corpus.numerals import from_chinese
 
-    m = _LEAD_COUNT.search(clause)
+    m = _lead_count_pattern().search(clause)
     if not m:
         return 0
-    raw = m.group(1) or m.group(2)
+    raw = m.group(1) or m.group(3)
     n = 1 if raw == "a single" else lexicon.english_numbers().get(raw) or from_chinese(raw.replace("两", "二"))
-    return n if n and n >= 1 and "以上" not in m.group(0) and raw != "个" else 0
+    return n if n and n >= 1 and not m.group(2) else 0
 
 
 def _phrase_terms(notice: Notice, clause: str, content: list[str]) -> list[str]:
@@ -677,13 +675,31 @@ def _phrase_terms(notice: Notice, clause: str, content: list[str]) -> list[str]:
     return [t for t in dict.fromkeys(out) if 0 < len(_term_tasks(notice, [t])) <= 5]
 
 
-_LAST = re.compile(r"最后(?:一|那|这)?(?:个|一个)?(?:部分|章|大项|板块|部份)|\blast (?:section|part|chapter)\b")
-# 「對信創」「關於數據標注」: about a topic — unless it is about the recipients (對各收文單位, 對我們)
-_ABOUT_TOPIC = re.compile(r"(?:对于|关于|有关|对)(?![各收地市你我单位政府])[\u4e00-\u9fff]{2}")
-_PRONOUNS = frozenset({"it", "its", "them", "they", "它", "它们", "该项", "此项", "本项", "这一项", "这项", "该任务"})
-# 「第二個」 (the second one), or 「其中第一項」 (the first of them): a position in the last list
-_LIST_POSITION_ZH = re.compile(r"(?:(其中|当中|这些|那些|里面|入面|中的)\s*)?第\s*([一二三四五六七八九十两]+|\d+)\s*(个(?!任务|工作)|项)")
-_ORDINAL_REF = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\s+(?:one|task|item)\b")
+@cache
+def _about_topic() -> re.Pattern[str]:
+    """「對信創」「關於數據標注」: about a topic — unless it is about the recipients (對各收文單位, 對我們)."""
+    return re.compile(rf"{lexicon.alternation('about', ('zh',))}(?!{lexicon.alternation('about_recipients', ('zh',))})"
+                      r"[\u4e00-\u9fff]{2}")
+
+
+@cache
+def _pronouns() -> frozenset[str]:
+    return frozenset(lexicon.words("pronouns", "zh") + lexicon.words("pronouns", "en"))
+
+
+@cache
+def _list_position() -> re.Pattern[str]:
+    """「第二個」 (the second one), or 「其中第一項」 (the first of them): a position in the last list."""
+    return re.compile(rf"(?:({lexicon.alternation('list_among', ('zh',))})\s*)?第\s*([一二三四五六七八九十两]+|\d+)\s*"
+                      r"(个(?!任务|工作)|项)")
+
+
+@cache
+def _ordinal_ref() -> re.Pattern[str]:
+    """"the second one", "the last item": a position in the last list."""
+    ordinals = "|".join(sorted(lexicon.table("en")["ordinals"], key=len, reverse=True))
+    nouns = "|".join(re.escape(w) for w in lexicon.words("ordinal_nouns", "en"))
+    return re.compile(rf"\bthe\s+({ordinals}|last)\s+(?:{nouns})\b")
 
 
 def _term_tasks(notice: Notice, terms: list[str]) -> tuple[int, ...]:
@@ -695,8 +711,6 @@ def _term_tasks(notice: Notice, terms: list[str]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(out))
 
 
-_GENERIC = frozenset("数字 建设 推进 推动 加强 深化 完善 提升 提高 打造 发展 广东 全面 加快 工作 体系 能力 服务 水平 "
-                     "部分 哪些 任务 什么 有哪 那个 这个 那部 这部 一部 的部".split())
 
 
 def _section_by_topic(notice: Notice, clause: str, sig: set[str]) -> int | None:
@@ -707,7 +721,7 @@ def _section_by_topic(notice: Notice, clause: str, sig: set[str]) -> int | None:
     if words <= {"方面"} and "section_of" not in sig and not ({"list", "count", "task_list"} & sig):
         return None  # 「網絡安全攻防演練方面有何安排」 asks what is planned, not for a section
 
-    grams = {clause[i:i + 2] for i in range(len(clause) - 1)} - _GENERIC
+    grams = {clause[i:i + 2] for i in range(len(clause) - 1)} - set(lexicon.words("section_generic"))
     grams = {g for g in grams if _CJK.fullmatch(g[0]) and _CJK.fullmatch(g[1])}
     scores = []
     for s in notice.sections:

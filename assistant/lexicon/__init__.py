@@ -237,6 +237,46 @@ def mentions(norm: str, signal: str) -> bool:
         any(s == signal and pat.search(norm) for pat, s, _ in _en_patterns())
 
 
+def _expand(phrase: str) -> list[str]:
+    """A table row with its variants in braces: 最後{一|}部分 → 最後一部分, 最後部分."""
+    m = re.search(r"\{([^{}]*)\}", phrase)
+    if not m:
+        return [phrase]
+    return [x for alt in m.group(1).split("|") for x in _expand(phrase[:m.start()] + alt + phrase[m.end():])]
+
+
+@cache
+def words(key: str, lang: str = "zh") -> tuple[str, ...]:
+    """A word list of the planner's grammar (a table's `words` row), folded, longest first."""
+    rows = table(lang).get("words", {}).get(key, [])
+    found = {fold(x) if lang == "zh" else x for row in rows for x in _expand(row)}
+    return tuple(sorted(found, key=lambda w: (-len(w), w)))
+
+
+@cache
+def alternation(key: str, langs: tuple[str, ...] = ("zh", "en")) -> str:
+    """A regex group for a word list of both tables, for the few places where words sit inside a
+    grammar (a number, a counter): Chinese words as substrings, English ones as whole words."""
+    alts = [re.escape(w) for w in words(key, "zh")] if "zh" in langs else []
+    if "en" in langs:
+        alts += [r"(?<![a-z])" + re.escape(w).replace(r"\ ", r"\s+") + r"(?![a-z])" for w in words(key, "en")]
+    return "(?:" + ("|".join(alts) or "(?!)") + ")"
+
+
+@cache
+def _word_pattern(key: str, langs: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(alternation(key, langs))
+
+
+def find_word(norm: str, key: str, langs: tuple[str, ...] = ("zh", "en")) -> re.Match[str] | None:
+    """The first word of a word list in a normalised question."""
+    return _word_pattern(key, langs).search(norm)
+
+
+def starts_with_word(norm: str, key: str) -> bool:
+    return _word_pattern(key, ("zh", "en")).match(norm) is not None
+
+
 @cache
 def term_aliases() -> tuple[tuple[str, str], ...]:
     """(folded everyday name, the notice's term), longest first: 回鄉證 → 港澳居民往來內地通行證."""
