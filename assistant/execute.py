@@ -662,10 +662,27 @@ def _has_fact(step: Step, sentence: str) -> bool:
     if not chars:
         return _english_figure_by_words(step.query, sentence) if step.fact == "figure" else bool(pattern.search(sentence))
     for m in pattern.finditer(folded):
-        around = folded[max(0, m.start() - 6):m.end() + 6]
+        # within the clause: a figure counts the words after it (「14個省級中小企業數字化轉型試點城市」), a list
+        # of names is the clause's own (「形成具有可操作性、可復制性的經驗做法」 names no cities)
+        start = _clause_start(folded, m.start())
+        start = start if step.fact == "names" else max(start, m.start() - 6)
+        end = _clause_end(folded, m.end())
+        around = folded[start:end] if step.fact == "names" else folded[start:min(end, m.end() + 16)]
         if len(chars & set(around)) >= 2:
             return True
     return False
+
+
+_CLAUSE_MARKS = ",，;；。:：!！?？"
+
+
+def _clause_start(text: str, at: int) -> int:
+    return max(text.rfind(c, 0, at) for c in _CLAUSE_MARKS) + 1
+
+
+def _clause_end(text: str, at: int) -> int:
+    ends = [i for i in (text.find(c, at) for c in _CLAUSE_MARKS) if i != -1]
+    return min(ends, default=len(text))
 
 
 _GLUE_CHARS = set("的了是在和与及并等为对将把从向以于其或也都要又这那个中上下可能会有多少几")

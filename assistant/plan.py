@@ -310,9 +310,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if facts and not tasks and not links.terms and not links.sections and not ({"lead", "co"} & sig and units) and \
             ("date" not in facts or "doc" in sig or not content):
         return Step(Op.DOCUMENT, facts=facts, query=clause)
-    if count and "totals_object" in sig and (focus.step is None or "doc" in sig) and not ({"most", "least"} & sig) \
+    doc_before = focus.step is None or focus.step.op == Op.DOCUMENT  # "number of tasks? number of sections?"
+    if count and "totals_object" in sig and (doc_before or "doc" in sig) and not ({"most", "least"} & sig) \
             and not (tasks or units or links.sections or links.terms) \
-            and not ({"no_lead", "more_than_one", "mention", "lead", "co", "involved", "section_word"} & sig) \
+            and not ({"no_lead", "more_than_one", "mention", "lead", "co", "involved"} & sig) \
             and not content:
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
     if count and ({"section_word", "totals_object"} & sig) and not (tasks or units or links.sections or links.terms) \
@@ -407,8 +408,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         exclude_tasks = focus.tasks if "else" in sig else ()
         return Step(Op.UNIT_TASKS, units=units, role=role, count=count, exclude_tasks=exclude_tasks, query=clause,
                     linked_by="focus")
-    if units and not tasks and focus.tasks and ({"lead", "co"} & sig) and not asks_tasks and _points_at_task(clause):
-        # 「住建廳在那一項是牽頭還是配合？」: the unit's role in the task just discussed
+    if units and not tasks and focus.tasks and ({"lead", "co"} & sig) and not asks_tasks and not sections \
+            and (_points_at_task(clause) or (len(focus.tasks) == 1 and "yes_no" in sig and not ({"list", "count"} & sig))):
+        # 「住建廳在那一項是牽頭還是配合？」「牽頭的是科技廳嗎？」: the unit's role in the task just discussed
         return _task_step(focus.tasks[:1], units, sig, role, clause, content, "focus")
     fact = _not_stated_fact(sig - {"doc"} if links.terms else sig)
     if units and not tasks and fact in ("person", "budget", "howto"):
@@ -432,6 +434,12 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return _task_step(tasks, units, sig, role, clause, content, linked_by or "explicit")
 
     # -- sections and mentions -----------------------------------------------------------------
+    if sections and "ask_figure" in sig and content and topic is not None and not lexicon.mentions(clause, "task_list") \
+            and not ({"list", "no_lead"} & sig) and not _counts_tasks(clause):
+        # 「數據要素市場那部分,今年要培育多少家數據要素型企業?」: a figure of that section, not its tasks counted
+        found, _conf = topic(clause, among=_section_tasks(notice, sections))
+        if found:
+            return _task_step((found[0],), (), sig, role, clause, content, "topic")
     if sections:
         if "no_lead" in sig:
             return Step(Op.NO_LEAD_TASKS, sections=sections, count=count, query=clause)
@@ -524,6 +532,8 @@ def _task_step(tasks: tuple[int, ...], units: tuple[str, ...], sig: set[str], ro
         return Step(Op.SECTION_OF, **base)
     if units and "yes_no" in sig and "lead" in sig and not ({"else", "co"} & sig):
         return Step(Op.DOES_LEAD, units=units, **base)
+    if "distinct_units" in sig:  # "how many units are listed for it?": the task's units, counted
+        sig = sig | {"involved"}
     if units and ({"else", "co", "involved", "who"} & sig):
         return Step(Op.WHO_INVOLVED, exclude=units if "else" in sig else (), **base)
     if "no_lead" in sig or "has_lead" in sig or "lead" in sig:
@@ -562,7 +572,7 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
     if focus.sections and prev is not None and prev.op in (Op.SECTION_TASKS, Op.SECTION_OF) and ({"list", "count"} & sig):
         return Step(Op.SECTION_TASKS, sections=focus.sections, count=count, query=clause, linked_by="focus")
     tasks = focus.tasks[:5]
-    if tasks and ({"lead", "who", "co", "involved", "no_lead", "has_lead", "section_of"} & sig):
+    if tasks and ({"lead", "who", "co", "involved", "no_lead", "has_lead", "section_of", "distinct_units"} & sig):
         exclude = focus.units if "else" in sig else ()
         step = _task_step(tasks, (), sig, role, clause, content, "focus")
         if exclude and step.op in (Op.WHO_INVOLVED, Op.WHO_SHARES, Op.WHO_LEADS):
@@ -587,6 +597,14 @@ def _lead_count_pattern() -> re.Pattern[str]:
     return re.compile(rf"([一二两三四五六七八九十]|\d+)\s*{lexicon.alternation('unit_counters', ('zh',))}\s*"
                       rf"({lexicon.alternation('or_more', ('zh',))})?\s*{lexicon.alternation('lead_nouns', ('zh',))}|"
                       rf"(?<!than )\b(?:(?:{qualifiers}) )?({cardinals}|a single|\d+)\s+lead")
+
+
+def _counts_tasks(clause: str) -> bool:
+    """The thing counted is tasks or sections (「多少項」「幾個部分」), not 「多少家企業」: a totals word that is
+    not the section word naming where to look."""
+    found = lexicon.cues(clause)
+    where = {c.start for c in found if c.signal == "section_word"}
+    return any(c.signal == "totals_object" and c.start not in where for c in found)
 
 
 def _section_tasks(notice: Notice, sections: tuple[int, ...]) -> tuple[int, ...]:

@@ -557,3 +557,50 @@ def test_at_least_one_task_is_a_quantity_not_task_one(assistant, notice, truth):
     leaders = {u for t in truth.values() for u in t["leads"]}
     answer = assistant.ask("How many different units act as lead (牵头) on at least one task?")
     assert f"{len(leaders)} lead units" in answer.answer
+
+
+def test_a_figure_asked_inside_a_section_named_by_its_topic(assistant, notice):
+    # the section says where to look; the question counts firms, not the section's tasks
+    answer = assistant.ask("數字經濟那部分，累計要推動多少家規模以上工業企業數字化轉型？")
+    assert items(answer) == [14] and "4萬家" in answer.answer and not answer.not_stated
+    (step,) = make_plan(notice, "數字經濟那部分有幾多項任務？").steps
+    assert step.op == Op.SECTION_TASKS and step.count
+
+
+@pytest.mark.parametrize("question, task", [
+    ("省級中小企業數字化轉型試點城市具體係邊啲城市？", 14),  # Cantonese, "which cities"
+    ("Which experts sit on the Digital Guangdong expert committee?", 54),
+    ("全省城市數字化轉型試點選了哪些城市？", 6),  # a clause that lists other things is not a list of cities
+])
+def test_names_the_notice_does_not_list_are_not_stated(assistant, question, task):
+    answer = assistant.ask(question)
+    assert answer.not_stated and items(answer) == [task]
+
+
+def test_how_to_join_and_how_much_in_cantonese_are_two_not_stated_parts(assistant, notice):
+    plan = make_plan(notice, "數字政府網絡安全指數評估點參加？要幾錢？")
+    assert [(s.op, s.fact) for s in plan.steps] == [(Op.NOT_STATED, "howto"), (Op.NOT_STATED, "budget")]
+
+
+@pytest.mark.parametrize("question, fact", [("Issuing body?", "issuer"), ("number of sections?", "totals"),
+                                            ("number of numbered tasks? number of sections?", "totals")])
+def test_terse_english_document_questions(notice, question, fact):
+    assert all(s.op == Op.DOCUMENT and fact in s.facts for s in make_plan(notice, question).steps)
+
+
+def test_units_counted_for_the_task_just_discussed(assistant, truth):
+    answer = _converse(assistant, "Who leads item 50?", "how many units are named for it?")
+    n = len(_units(truth[50]))
+    assert items(answer)[:1] == [50] and f"{n} in all" in answer.answer
+
+
+def test_is_a_unit_the_lead_of_the_task_just_discussed(assistant, truth):
+    answer = _converse(assistant, "第十一項講乜？", "係咪工信廳牽頭㗎？")
+    assert not truth[11]["leads"] and answer.answer.startswith("不是") and items(answer)[:1] == [11]
+    answer = _converse(assistant, "What is item 12 about?", "Is the Department of Science and Technology the lead?")
+    assert "省科技廳" in truth[12]["leads"] and answer.answer.startswith("Yes") and items(answer)[:1] == [12]
+
+
+def test_hong_kong_words_for_the_notices_words(assistant, truth):
+    answer = assistant.ask("數碼鄉村建設邊個牽頭？")  # 數碼 is Hong Kong's 數字
+    assert items(answer)[:1] == [7] and all(u in answer.answer for u in truth[7]["leads"])

@@ -218,8 +218,9 @@ def signals(norm: str) -> set[str]:
     found = cues(norm)
     out = {c.signal for c in found}
     for lang in ("zh", "en"):
-        for a, b, gap, derived in table(lang).get("proximity", []):
-            if any(x.signal == a and y.signal == b and 0 <= y.start - x.end <= gap for x in found for y in found):
+        for a, b, gap, derived in table(lang).get("proximity", []) + table(lang).get("word_proximity", []):
+            xs, ys = _spans(norm, found, a, lang), _spans(norm, found, b, lang)
+            if any(0 <= y0 - x1 <= gap for _x0, x1 in xs for y0, _y1 in ys):
                 out.add(derived)
     if {"has_lead", "more_than_one"} & out:
         out.add("lead")
@@ -228,6 +229,13 @@ def signals(norm: str) -> set[str]:
     if any(c.signal == "ask_figure" and c.phrase.startswith(("多少", "几", "how many")) for c in found):
         out.add("count")  # 「分多少個部分」: a number of things is a count too
     return out
+
+
+def _spans(norm: str, found: tuple[Cue, ...], side: str, lang: str) -> list[tuple[int, int]]:
+    """Where one side of a proximity row occurs: a signal's cues, or ("words:KEY") a word list's words."""
+    if side.startswith("words:"):
+        return [m.span() for m in _word_pattern(side[6:], (lang,)).finditer(norm)]
+    return [(c.start, c.end) for c in found if c.signal == side]
 
 
 def mentions(norm: str, signal: str) -> bool:
