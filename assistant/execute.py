@@ -459,25 +459,40 @@ def section_of(step: Step, ctx: Context) -> Result:
 
 def mentions(step: Step, ctx: Context) -> Result:
     term = step.terms[0]
-    key = fold(term)
     tasks = _tasks(ctx, step_tasks(ctx.notice, step))
-    in_preamble = key in fold(ctx.notice.preamble)
+    forms = lexicon.term_forms(term)
+    in_preamble = any(k in fold(ctx.notice.preamble) for k in forms)
+    term = _as_written(ctx.notice, term)
+    also = [_as_written(ctx.notice, f) for f in forms if f != fold(term)]  # 「澳門」 counted in 港澳, 粵澳 too: say so
     if ctx.english:
-        text = f"{len(tasks)} task(s) mention 「{term}」" + (f": {listing(tasks, True)}." if tasks else ".")
+        written = f" (also written {', '.join(also)})" if also else ""
+        text = f"{len(tasks)} task(s) mention 「{term}」{written}" + (f": {listing(tasks, True)}." if tasks else ".")
         if in_preamble:
             text += " The preamble mentions it too."
     else:
-        text = f"共有{len(tasks)}項任務提到「{term}」" + (f":{listing(tasks, False)}。" if tasks else "。")
+        written = f"(含「{'」「'.join(also)}」等寫法)" if also else ""
+        text = f"共有{len(tasks)}項任務提到「{term}」{written}" + (f":{listing(tasks, False)}。" if tasks else "。")
         if in_preamble:
             text += "序言也提到它。"
-    quotes = {t.number: _sentence_with(t, key) for t in tasks}
+    quotes = {t.number: _sentence_with(t, lexicon.term_forms(term)) for t in tasks}
     nums = tuple(t.number for t in tasks)
     return Result(step, text, nums, quotes, tasks=nums)
 
 
-def _sentence_with(task: Task, key: str) -> str:
+def _as_written(notice: Notice, key: str) -> str:
+    """A folded term as the notice spells it (澳门 → 澳門), where the notice has it."""
+    for t in notice.tasks:
+        text = t.text
+        folded = fold(text)
+        i = folded.find(fold(key))
+        if i != -1 and len(folded) == len(text):
+            return text[i:i + len(key)]
+    return key
+
+
+def _sentence_with(task: Task, keys: tuple[str, ...]) -> str:
     for s in extractive.sentences(task):
-        if key in fold(s):
+        if any(k in fold(s) for k in keys):
             return s
     return ""
 

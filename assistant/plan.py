@@ -178,6 +178,8 @@ def _mention_term(norm: str, links: Links, notice: Notice | None = None) -> list
         return links.terms
     if m := _QUOTED_TERM.search(norm):
         return [m.group(1)]
+    if not _CJK.search(norm) and (found := english_term(norm)):  # "which tasks mention Hong Kong"
+        return found[:1]
     for c in lexicon.cues(norm):
         if c.signal == "mention" and (m := _mention_tail().match(norm[c.end:])):
             return [m.group(1)]
@@ -278,12 +280,15 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         k = lexicon.english_numbers().get(m.group(1), 0) if m.group(1) != "last" else len(focus.tasks)
         if 1 <= k <= len(focus.tasks):
             return _task_step((focus.tasks[k - 1],), (), sig, role, clause, [], "focus")
-    if (m := _list_position().search(clause)) and len(focus.tasks) >= 2 and (m.group(3) == "个" or m.group(1)) \
-            and (not tasks or m.group(1)):
+    if (picked := _list_item(clause, tasks, focus, sig)) is not None:
         # 「第二個是跟誰一起牽頭的？」「其中第一項有牽頭單位嗎？」 after a list: that item of the list
-        k = from_chinese(m.group(2)) or 0
-        if 1 <= k <= len(focus.tasks):
-            return _task_step((focus.tasks[k - 1],), (), sig, role, clause, [], "focus")
+        return _task_step((picked,), (), sig, role, clause, [], "focus")
+    if not tasks and lexicon.find_word(clause, "the_other") and (other := _the_other(focus)):
+        # 「第一項邊個牽頭？」「咁另一個呢？」: the other task of a list of two
+        if sig & ({"lead", "co", "who", "involved", "describe", "section_of"} | ASK_SIGNALS) or focus.step is None \
+                or focus.step.op not in NEEDS_TASK | {Op.CONTENT}:
+            return _task_step((other,), (), sig, role, clause, [], "focus")
+        return replace(focus.step, tasks=(other,), query=clause, linked_by="focus", within=(), exclude=())
     prev = focus.step
     if "more_than" in sig and not (tasks or units or links.terms or links.sections) and len(focus.result_units) >= 2 \
             and ({"unit_ref", "among"} & sig) and (prev is None or prev.op not in (Op.UNIT_TASKS, Op.SHARED_TASKS)):
@@ -444,10 +449,13 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         if "no_lead" in sig:
             return Step(Op.NO_LEAD_TASKS, sections=sections, count=count, query=clause)
         return Step(Op.SECTION_TASKS, sections=sections, count=count, query=clause)
-    mention = "mention" in sig and bool({"list", "count", "totals_object"} & sig)
+    mention = "mention" in sig and bool({"list", "count", "totals_object", "yes_no"} & sig)
     if mention or (links.terms and ({"list", "count"} & sig) and not asks_who and not content):
         term = _mention_term(clause, links, notice)
-        if term and _term_tasks(notice, term[:1]) and (mention or {"list", "count"} & sig):
+        found = _term_tasks(notice, term[:1]) if term else ()
+        # 「有沒有提到澳門？」: yes, and where — a list when many tasks do; a term in a task or three is quoted
+        listed = bool({"list", "count", "totals_object"} & sig) or len(found) > 3
+        if found and listed and (mention or {"list", "count"} & sig):
             return Step(Op.MENTIONS, terms=tuple(term[:1]), count=count, query=clause)
 
     # -- what is left leans on the conversation ------------------------------------------------
@@ -522,6 +530,47 @@ def _returned_to(clause: str, focus: Focus, topic: TopicLinker | None) -> tuple[
         return ()
     found, _conf = topic(clause, among=tuple(dict.fromkeys(n for ts in before for n in ts)))
     return tuple(found[:1])
+
+
+# the ops whose answer is a list of tasks a follow-up can point into (「第三項」 "the second one")
+LIST_OPS = {Op.UNIT_TASKS, Op.SHARED_TASKS, Op.NO_LEAD_TASKS, Op.MULTI_LEAD_TASKS, Op.NO_CO_TASKS, Op.FILTER_TASKS,
+            Op.SECTION_TASKS, Op.MENTIONS, Op.RANK_TASKS}
+
+
+def _shown_list(focus: Focus, back: bool) -> tuple[int, ...]:
+    """The task list the last answer showed or, going back (「回到第一項」), the last list shown before."""
+    for step, tasks in zip(reversed(focus.history), reversed(focus.earlier), strict=False):
+        if step.op in LIST_OPS and len(tasks) >= 2:
+            return tasks
+        if not back:
+            break
+    return ()
+
+
+def _list_item(clause: str, tasks: tuple[int, ...], focus: Focus, sig: set[str]) -> int | None:
+    """The task a position in a list points at. 「其中第一項」「第二個」 always point into the list; a plain
+    「第三項」 does when the last answer was a short list (one read by position, not by the task numbers it
+    shows) with a third item and without task 3 itself."""
+    m = _list_position().search(clause)
+    if m is None:
+        return None
+    k = from_chinese(m.group(2)) or 0
+    marked = bool(m.group(1)) or m.group(3) == "个"
+    shown = _shown_list(focus, back="return" in sig)
+    if marked and (not tasks or m.group(1)):
+        listed = focus.tasks if len(focus.tasks) >= 2 else shown
+    elif tasks == (k,) and k not in shown and len(shown) <= 5:
+        listed = shown
+    else:
+        return None
+    return listed[k - 1] if 1 <= k <= len(listed) else None
+
+
+def _the_other(focus: Focus) -> int | None:
+    """「另一個」 "the other one": the task of a list of two that the conversation is not on."""
+    shown = _shown_list(focus, back=True)
+    rest = [n for n in shown if n not in focus.tasks]
+    return rest[0] if len(shown) == 2 and len(rest) == 1 else None
 
 
 def _task_step(tasks: tuple[int, ...], units: tuple[str, ...], sig: set[str], role: str, clause: str,
@@ -724,8 +773,8 @@ def _term_tasks(notice: Notice, terms: list[str]) -> tuple[int, ...]:
 
     out: list[int] = []
     for term in terms:
-        key = fold(term)
-        out += [t.number for t in notice.tasks if key in fold(t.text)]
+        keys = lexicon.term_forms(term)
+        out += [t.number for t in notice.tasks if any(k in fold(t.text) for k in keys)]
     return tuple(dict.fromkeys(out))
 
 
@@ -840,7 +889,7 @@ def step_tasks(notice: Notice, step: Step) -> tuple[int, ...]:
     if step.op == Op.MULTI_LEAD_TASKS:
         return tuple(t.number for t in tasks if (len(t.leads) == step.n if step.n else len(t.leads) > 1))
     if step.op == Op.MENTIONS:
-        keys = [fold(t) for t in step.terms]
+        keys = [k for term in step.terms for k in lexicon.term_forms(term)]
         return tuple(t.number for t in tasks if any(k in fold(t.text) for k in keys))
     if step.op == Op.NO_CO_TASKS:
         return tuple(t.number for t in tasks if t.leads and not t.co)

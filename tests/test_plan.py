@@ -604,3 +604,33 @@ def test_is_a_unit_the_lead_of_the_task_just_discussed(assistant, truth):
 def test_hong_kong_words_for_the_notices_words(assistant, truth):
     answer = assistant.ask("數碼鄉村建設邊個牽頭？")  # 數碼 is Hong Kong's 數字
     assert items(answer)[:1] == [7] and all(u in answer.answer for u in truth[7]["leads"])
+
+
+def test_a_plain_item_number_after_a_short_list_is_its_position(assistant, truth):
+    led = sorted(n for n, t in truth.items() if "省交通運輸廳" in _units(t))
+    assert 2 <= len(led) <= 5 and not {1, 2} & set(led)
+    answer = _converse(assistant, "交通運輸廳有份的任務有哪些？", "第二項由誰牽頭？")
+    assert items(answer)[:1] == [led[1]]
+    answer = _converse(assistant, "交通運輸廳有份的任務有哪些？", "第二項由誰牽頭？", "回到第一項，它屬於哪個部分？")
+    assert items(answer)[:1] == [led[0]]
+    # a long list is read by the task numbers it shows: 「第六項」 is task 6
+    answer = _converse(assistant, "政數局牽頭哪些任務？", "第六項由誰負責？")
+    assert items(answer)[:1] == [6]
+
+
+def test_the_other_one_of_a_list_of_two(assistant, notice):
+    found = [t.number for t in notice.tasks if "灣事通" in t.text]
+    assert len(found) == 2
+    answer = _converse(assistant, "哪些任務提到「灣事通」？", "第一項由誰牽頭？", "那另一項呢？")
+    assert items(answer)[:1] == [found[1]]
+    answer = _converse(assistant, "Which tasks mention 灣事通?", "Who leads the first one?", "And the other one?")
+    assert items(answer)[:1] == [found[1]]
+
+
+def test_a_place_named_inside_compounds_is_mentioned_there_too(assistant, notice):
+    want = [t.number for t in notice.tasks if any(k in t.text for k in ("澳門", "港澳", "粵澳", "澳車"))]
+    answer = assistant.ask("通知有冇提到澳門？")
+    assert sorted(set(items(answer))) == want and "港澳" in answer.answer
+    answer = assistant.ask("Which tasks mention Hong Kong?")
+    assert sorted(set(items(answer))) == [t.number for t in notice.tasks
+                                          if any(k in t.text for k in ("香港", "港澳", "粵港", "港車"))]

@@ -286,6 +286,17 @@ def starts_with_word(norm: str, key: str) -> bool:
 
 
 @cache
+def _term_forms() -> dict[str, tuple[str, ...]]:
+    return {fold(k): tuple(fold(v) for v in vs) for k, vs in table("zh").get("term_forms", {}).items()}
+
+
+def term_forms(term: str) -> tuple[str, ...]:
+    """The folded ways the notice writes a term: 澳門 is also the 澳 of 港澳, 粵港澳 and 粵澳."""
+    key = fold(term)
+    return _term_forms().get(key, (key,))
+
+
+@cache
 def term_aliases() -> tuple[tuple[str, str], ...]:
     """(folded everyday name, the notice's term), longest first: 回鄉證 → 港澳居民往來內地通行證."""
     pairs = {fold(k): v for k, v in table("zh").get("term_aliases", {}).items()}
