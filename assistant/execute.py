@@ -628,15 +628,16 @@ _FACT_PRESENT = {
     "figure": re.compile(r"(?<![A-Za-z\d])\d(?![\d.]*[A-Za-z])|[一二兩三四五六七八九十百千萬]+(?:個|家|項|萬|億|人|次|屆|輪|期|批次|條|類|座|所)|%"),
     "person": re.compile(r"(?!)"),  # the notice names no officials
     "howto": re.compile(r"(?!)"),  # the notice sets tasks, not application procedures
+    "contact": re.compile(r"\d{7,}|https?://|www\.|@"),
     # "which cities / which ten scenarios / who are the members": the evidence must enumerate names
     "names": re.compile(r"[\u4e00-\u9fff]{2,8}、[\u4e00-\u9fff]{2,8}"),
     "status": re.compile(r"已(?:經)?(?:完成|建成|上線|實現|開通|出台|印發|搭建|建立)"),  # a plan says what is to be done
 }
 _FACT_ZH = {"figure": "這個具體數字", "budget": "預算或資金數額", "population": "人口或人數", "when": "具體時間或期限",
-            "person": "負責人的姓名", "howto": "申請或辦理的具體方法", "names": "具體名單",
+            "person": "負責人的姓名", "howto": "申請或辦理的具體方法", "contact": "聯絡電話、網址等聯絡方式", "names": "具體名單",
             "status": "目前的進度或是否已經完成(通知只是把它列為2024年的工作任務)"}
 _FACT_EN = {"figure": "that figure", "budget": "a budget or amount of money", "population": "a population or head count",
-            "when": "a date or deadline for this", "person": "any official's name",
+            "when": "a date or deadline for this", "person": "any official's name", "contact": "a phone number, website or other contact details",
             "howto": "how to apply or the procedure", "names": "the names or the list",
             "status": "whether this is already done (it lists it as a 2024 task)"}
 
@@ -683,9 +684,17 @@ def _has_fact(step: Step, sentence: str) -> bool:
         start = start if step.fact == "names" else max(start, m.start() - 6)
         end = _clause_end(folded, m.end())
         around = folded[start:end] if step.fact == "names" else folded[start:min(end, m.end() + 16)]
-        if len(chars & set(around)) >= 2:
+        if len(chars & set(around)) >= 2 and (step.fact != "names" or _names_the_kind(step.query, around)):
             return True
     return False
+
+
+def _names_the_kind(query: str, clause: str) -> bool:
+    """A list of names answers 「哪幾個縣」 only if the clause is about counties: the kind of thing the
+    question asks for (縣, 城市, 專家…) must be in it, when the question says one."""
+    kinds = lexicon.asked_kinds(query)
+    cities = lexicon.words("cities") if {"城市", "地市", "cities"} & set(kinds) else ()  # 「廣州、深圳」 are cities
+    return not kinds or any(k in clause for k in (*kinds, *cities))
 
 
 _CLAUSE_MARKS = ",，;；。:：!！?？"

@@ -67,7 +67,7 @@ class Step:
     within: tuple[int, ...] = ()  # restrict a task list to these (「其中哪些…」)
     exclude: tuple[str, ...] = ()  # units to leave out (「除了政數局…」)
     facts: tuple[str, ...] = ()  # DOCUMENT: issuer | date | addressees | approval | totals
-    fact: str = ""  # NOT_STATED: budget | person | howto | when | population | figure | names
+    fact: str = ""  # NOT_STATED: budget | person | contact | howto | when | population | figure | names | status
     least: bool = False  # RANK_UNITS / RANK_SECTIONS: the fewest instead of the most
     compare: bool = False  # UNIT_TASKS of several units: which of them has more ("哪個多", "more than")
     n: int = 0  # MULTI_LEAD_TASKS: exactly this many lead units (0: more than one)
@@ -124,8 +124,10 @@ def _mention_tail() -> re.Pattern[str]:
 def _role(sig: set[str]) -> str:
     if "no_co" in sig:  # 「沒有列任何配合單位」: the co word is negated, it says nothing of the unit's role
         sig = sig - {"co"}
-    if "only" in sig and ("co" in sig or "involved" in sig or "lead" in sig):
-        return "co_only"
+    if "alone" in sig:  # 「只有它牽頭、沒有其他單位參與」: the role words of 'nobody else' are not the unit's
+        sig = sig - {"co", "involved"}
+    if "only" in sig and ("co" in sig or "involved" in sig):
+        return "co_only"  # 「只是配合」 (「只有它牽頭」 is a lead, alone)
     if "co" in sig and "lead" not in sig:
         return "co"
     if "lead" in sig and not ({"co", "involved"} & sig):
@@ -143,11 +145,13 @@ def _subclause() -> re.Pattern[str]:
                       rf"(?={lexicon.alternation('part_starts')})")
 
 
-def _asks(piece: str) -> bool:
+def _asks(piece: str, mark: bool = True) -> bool:
     """A piece asks something: English needs a question word (", tourism and sports?" is the end
-    of a list, not a second question), Chinese a question word or mark."""
+    of a list, not a second question), Chinese a question word or (unless `mark` is off) a mark."""
     chinese = re.search(r"[\u3400-\u9fff]", piece) is not None
-    return lexicon.find_word(piece, "question_words", ("zh", "en") if chinese else ("en",)) is not None
+    found = lexicon.find_word(piece.rstrip("?？") if not mark else piece, "question_words",
+                              ("zh", "en") if chinese else ("en",))
+    return found is not None
 
 
 def _clauses(norm: str) -> list[str]:
@@ -155,17 +159,23 @@ def _clauses(norm: str) -> list[str]:
     (「智慧全運誰牽頭,教育數字化又是誰牽頭」); a piece that asks nothing stays with its neighbour."""
     parts: list[str] = []
     for c in _CLAUSE.findall(norm):
-        pieces = [p.strip() for q in _subclause().split(c) for p in re.split(r"[,，;；](?!\d)", q)]
-        pieces = [p for p in pieces if p]
+        # pieces with the mark before each: 「科技廳牽頭幾項、只是配合的又有幾項」 is two questions, 「政數局、工信廳」 one list
+        pieces = [("," if i else "", p.strip()) for q in _subclause().split(c)
+                  for i, p in enumerate(re.split(r"[,，;；](?!\d)", q))]
+        pieces = [(mark, bit) for piece_mark, piece in pieces
+                  for mark, bit in zip([piece_mark, *["、"] * piece.count("、")], piece.split("、"), strict=True)]
+        pieces = [(mark, p.strip()) for mark, p in pieces if p.strip()]
         if not pieces:
             continue
-        merged = [pieces[0]]
-        for p in pieces[1:]:
-            # 「回到數字低空,還有哪些單位參與」 "besides X, who else…": a lead-in that asks nothing stays with its question
-            if _asks(merged[-1]) and _asks(p) and len(merged[-1]) >= 8 and not lexicon.starts_with_word(p, "restricts"):  # 「…,但沒有配合單位的」 narrows
+        merged = [pieces[0][1]]
+        for mark, p in pieces[1:]:
+            # 「回到數字低空,還有哪些單位參與」 "besides X, who else…": a lead-in that asks nothing stays with its question;
+            # 「…,但沒有配合單位的」 narrows the question before it
+            if _asks(merged[-1]) and _asks(p, mark != "、") and len(merged[-1]) >= (6 if mark == "、" else 8) \
+                    and not lexicon.starts_with_word(p, "restricts"):
                 merged.append(p)
             else:
-                merged[-1] = merged[-1] + "," + p
+                merged[-1] = merged[-1] + (mark or ",") + p
         parts += merged
     parts = [p for p in parts if p.strip(" ?？。!！;；,，")]
     return parts or [norm]
@@ -218,7 +228,7 @@ def _doc_facts(sig: set[str], norm: str) -> tuple[str, ...]:
 
 
 def _not_stated_fact(sig: set[str]) -> str:
-    for fact in ("budget", "person", "howto", "population", "names", "status"):
+    for fact in ("budget", "person", "contact", "howto", "population", "names", "status"):
         if f"ask_{fact}" in sig:
             return fact
     if "ask_when" in sig and "doc" not in sig:
@@ -227,7 +237,7 @@ def _not_stated_fact(sig: set[str]) -> str:
 
 
 ASK_SIGNALS = frozenset({"ask_status", "ask_figure", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
-                         "ask_names"})
+                         "ask_names", "ask_contact"})
 
 
 def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | None,
@@ -239,7 +249,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if not links.terms:
         # "the Guangdong Data Regulation": English words for terms the notice uses (places aside) name them too
         places = set(lexicon.table("en").get("places", []))
-        links.terms = [zh for zh in english_term(clause)
+        unnamed = _without(clause, links.spans())  # "Market Regulation Administration" names a unit, not 條例
+        links.terms = [zh for zh in english_term(unnamed)
                        if zh not in places and 0 < len(_term_tasks(notice, [zh])) <= 8]  # specific terms only
     sig = lexicon.signals(clause)
     content = _content_left(clause, links)
@@ -418,7 +429,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         # 「住建廳在那一項是牽頭還是配合？」「牽頭的是科技廳嗎？」: the unit's role in the task just discussed
         return _task_step(focus.tasks[:1], units, sig, role, clause, content, "focus")
     fact = _not_stated_fact(sig - {"doc"} if links.terms else sig)
-    if units and not tasks and fact in ("person", "budget", "howto"):
+    if units and not tasks and fact in ("person", "budget", "howto", "contact"):
         # 「政數局局長是誰？」: the unit is the notice's, the fact is not in it
         return Step(Op.NOT_STATED, units=units, fact=fact, query=clause, linked_by="explicit")
     if units and not tasks:
@@ -579,6 +590,8 @@ def _task_step(tasks: tuple[int, ...], units: tuple[str, ...], sig: set[str], ro
             "count": bool({"count", "distinct_units"} & sig)}  # 「牽頭的有幾個單位」 counts units
     if "section_of" in sig:
         return Step(Op.SECTION_OF, **base)
+    if "ask_person" in sig:  # 「負責的官員叫什麼名字」: no person is named; the answer gives the units instead
+        return Step(Op.NOT_STATED, fact="person", **base)
     if units and "yes_no" in sig and "lead" in sig and not ({"else", "co"} & sig):
         return Step(Op.DOES_LEAD, units=units, **base)
     if "distinct_units" in sig:  # "how many units are listed for it?": the task's units, counted
@@ -644,7 +657,8 @@ def _lead_count_pattern() -> re.Pattern[str]:
     cardinals = "|".join(sorted(lexicon.table("en")["cardinals"], key=len, reverse=True))
     qualifiers = "|".join(re.escape(w) for w in lexicon.words("exact_qualifiers", "en"))
     return re.compile(rf"([一二两三四五六七八九十]|\d+)\s*{lexicon.alternation('unit_counters', ('zh',))}\s*"
-                      rf"({lexicon.alternation('or_more', ('zh',))})?\s*{lexicon.alternation('lead_nouns', ('zh',))}|"
+                      rf"({lexicon.alternation('or_more', ('zh',))})?\s*(?:单位|部门)?\s*"
+                      rf"{lexicon.alternation('together', ('zh',))}?\s*{lexicon.alternation('lead_nouns', ('zh',))}|"
                       rf"(?<!than )\b(?:(?:{qualifiers}) )?({cardinals}|a single|\d+)\s+lead")
 
 
@@ -808,6 +822,8 @@ def _section_by_topic(notice: Notice, clause: str, sig: set[str]) -> int | None:
 def _content_left(clause: str, links: Links) -> list[str]:
     """The question's content words once names and cue phrases are taken out: what it is *about*."""
     stop = lexicon.english_stopwords()
+    if links.units:  # "the Market Regulation Administration": the rest of a unit's English name says no topic
+        stop = stop | set(lexicon.words("unit_nouns", "en"))
     return [w for w in content_words(_blank(clause, links.spans())) if w not in stop]
 
 
@@ -815,6 +831,14 @@ def content_phrases(clause: str) -> list[str]:
     """Runs of Chinese characters left once cue phrases are taken out, longest first."""
     runs = re.findall(r"[\u3400-\u9fff]{4,}", _blank(clause))
     return sorted(runs, key=len, reverse=True)
+
+
+def _without(clause: str, spans: list[tuple[int, int]]) -> str:
+    """The clause with the given spans (linked names) blanked out."""
+    text = list(clause)
+    for a, b in spans:
+        text[a:b] = [" "] * (b - a)
+    return "".join(text)
 
 
 def _blank(clause: str, spans: list[tuple[int, int]] | None = None) -> str:

@@ -634,3 +634,47 @@ def test_a_place_named_inside_compounds_is_mentioned_there_too(assistant, notice
     answer = assistant.ask("Which tasks mention Hong Kong?")
     assert sorted(set(items(answer))) == [t.number for t in notice.tasks
                                           if any(k in t.text for k in ("香港", "港澳", "粵港", "港車"))]
+
+
+def test_a_number_of_units_leading_together(assistant, truth):
+    want = sorted(n for n, t in truth.items() if len(t["leads"]) == 2)
+    answer = assistant.ask("哪些任務是兩個部門一同牽頭的？")
+    assert sorted(set(items(answer))) == want
+    more = sorted(n for n, t in truth.items() if len(t["leads"]) > 1)
+    answer = assistant.ask("牽頭的單位不只一家的任務有哪些？")
+    assert sorted(set(items(answer))) == more
+
+
+def test_only_it_leads_and_nobody_else_is_a_lone_lead(assistant, truth):
+    unit = "省發展改革委"
+    want = sorted(n for n, t in truth.items() if t["leads"] == [unit] and not t["co"])
+    answer = assistant.ask("有哪些任務只有發改委牽頭、沒有別的單位參與？")
+    assert sorted(set(items(answer))) == want
+
+
+def test_two_questions_joined_by_a_list_mark(assistant, notice, truth):
+    plan = make_plan(notice, "人社廳牽頭幾項、只是配合的又有幾項？")
+    assert [(s.op, s.role) for s in plan.steps] == [(Op.UNIT_TASKS, "lead"), (Op.UNIT_TASKS, "co_only")]
+    (step,) = make_plan(notice, "省保密局、密碼管理局共同負責哪些任務？").steps  # one list of units
+    assert step.op == Op.SHARED_TASKS
+
+
+def test_an_official_and_a_phone_number_are_not_stated_for_a_task(assistant, notice):
+    plan = make_plan(notice, "第五十二項具體由哪位官員負責？有沒有聯繫電話？")
+    assert [(s.op, s.fact, s.tasks) for s in plan.steps] == [(Op.NOT_STATED, "person", (52,)),
+                                                            (Op.NOT_STATED, "contact", (52,))]
+    answer = assistant.ask("Who is the official in charge of task 52, and what is the hotline?")
+    assert answer.not_stated and items(answer)[:1] == [52]
+
+
+def test_a_list_of_other_things_does_not_name_what_was_asked(assistant):
+    # task 7's clause lists fields (「…基礎設施建設、數字技術賦能生產升級等領域」), not counties
+    answer = assistant.ask("省級數字鄉村建設試點選了哪幾個縣？")
+    assert answer.not_stated and items(answer) == [7]
+
+
+def test_the_rest_of_a_units_english_name_is_not_a_topic(assistant, notice, truth):
+    (step, *_) = make_plan(notice, "What does the Market Regulation Administration have to do in this plan?").steps
+    assert step.op == Op.UNIT_TASKS and step.units == ("省市場監管局",)
+    answer = assistant.ask("What does the Market Regulation Administration have to do in this plan?")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if "省市場監管局" in _units(t))

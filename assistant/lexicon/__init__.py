@@ -23,7 +23,7 @@ SIGNALS = (
     "most", "least", "joint", "yes_no", "section_of", "section_word", "describe", "issuer", "date",
     "addressees", "approval", "totals_object", "doc", "mention", "followup_ref", "among", "switch",
     "negation", "status", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
-    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "task_list", "same_section", "alone", "which_task", "all_of", "ask_names", "absent", "distinct_units", "related", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare", "more_than", "return", "ask_status",
+    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "task_list", "same_section", "alone", "which_task", "all_of", "ask_names", "absent", "distinct_units", "related", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare", "more_than", "return", "ask_status", "ask_contact",
 )
 
 
@@ -236,6 +236,19 @@ def _spans(norm: str, found: tuple[Cue, ...], side: str, lang: str) -> list[tupl
     if side.startswith("words:"):
         return [m.span() for m in _word_pattern(side[6:], (lang,)).finditer(norm)]
     return [(c.start, c.end) for c in found if c.signal == side]
+
+
+def asked_kinds(norm: str) -> list[str]:
+    """The kind of thing a question asks the names of: 「哪幾個縣」 → 縣, "which cities" → cities."""
+    found = cues(norm)
+    asks = [span for lang, key in (("zh", "list"), ("zh", "ask_names"), ("en", "words:which"), ("en", "ask_names"))
+            for span in _spans(norm, found, key, lang)]
+    out = []
+    for lang in ("zh", "en"):
+        for m in _word_pattern("named_things", (lang,)).finditer(norm):
+            if any(s <= m.start() <= e + 2 for s, e in asks):  # in the cue (「哪些城市」) or just after it
+                out.append(m.group(0))
+    return out
 
 
 def mentions(norm: str, signal: str) -> bool:
