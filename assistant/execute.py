@@ -372,7 +372,7 @@ def units_in(step: Step, ctx: Context) -> Result:
 
 def common_units(step: Step, ctx: Context) -> Result:
     tasks = _tasks(ctx, step.tasks)
-    shared = [u for u in tasks[0].units if all(u in t.units for t in tasks[1:])] if tasks else []
+    shared = [u for u in tasks[0].units if all(u in t.units for t in tasks[1:]) and u not in step.exclude] if tasks else []
     nums = tuple(t.number for t in tasks)
     which = listing(tasks, ctx.english)
     if ctx.english:

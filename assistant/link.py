@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import jieba
 from pypinyin import lazy_pinyin
 from rapidfuzz.distance import Levenshtein
 
@@ -261,6 +262,63 @@ def notice_text(notice: Notice) -> str:
     """The whole notice, folded: what counts as the notice's own wording."""
     parts = [notice.title, notice.addressees, notice.cover_note, notice.issuer, notice.date, notice.preamble]
     return fold("\n".join(parts + [s.title for s in notice.sections] + [t.text for t in notice.tasks]))
+
+
+@lru_cache(maxsize=4)
+def _notice_sounds(notice: Notice) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Every run of 3 and 4 characters of the notice, by its sound (toneless pinyin)."""
+    text = notice_text(notice)
+    by_sound: dict[tuple[str, ...], set[str]] = {}
+    for run in _HAN_RUN.findall(text):
+        for size in (3, 4):
+            for i in range(len(run) - size + 1):
+                gram = run[i:i + size]
+                by_sound.setdefault(tuple(_char_pinyin(c) for c in gram), set()).add(gram)
+    return {k: tuple(v) for k, v in by_sound.items()}
+
+
+def mend_sounds(notice: Notice, norm: str) -> str:
+    """A word typed with one character of the same sound (区块连 for 区块链, 绍关 for 韶关): 3 or 4
+    characters the notice never writes that sound like exactly one run of the notice, one character
+    apart, are read as that run."""
+    text, sounds = notice_text(notice), _notice_sounds(notice)
+    out = list(norm)
+    # the words the tables know (誰, 什麼, 牽頭) and function characters (是, 的) are as meant
+    kept = {i for c in lexicon.cues(norm) for i in range(c.start, c.end)}
+    kept |= {i for i, ch in enumerate(norm) if ch in lexicon.words("function_chars")}
+    kept |= {i for m in _exact(unit_aliases(notice), norm, [False] * len(norm), "unit") for i in range(m.start, m.end)}
+    for size in (4, 3):
+        for run in _HAN_RUN.finditer("".join(out)):
+            for i in range(run.start(), run.end() - size + 1):
+                window = "".join(out[i:i + size])
+                if window in text:
+                    continue
+                found = [g for g in sounds.get(tuple(_char_pinyin(c) for c in window), ())
+                         if sum(a != b for a, b in zip(g, window, strict=True)) == 1]
+                if len(found) == 1:
+                    k = next(k for k, (a, b) in enumerate(zip(found[0], window, strict=True)) if a != b)
+                    # the typed character is meant when it makes a word with a neighbour (單位 in 「哪個單位牽頭」);
+                    # the notice's is wanted only when it does (區塊鏈, 韶關, 專責), not by sound alone (由 → 優)
+                    j = i + k
+                    around = "".join(out[max(0, j - 3):j + 4])
+                    fixed = around[:j - max(0, j - 3)] + found[0][k] + around[j - max(0, j - 3) + 1:]
+                    at = j - max(0, j - 3)
+                    if j not in kept and not _in_a_word(around, at) and (_in_a_word(fixed, at) or
+                                                                          _notice_word(text, found[0], k)):
+                        out[i:i + size] = list(found[0])
+    return "".join(out)
+
+
+def _in_a_word(text: str, k: int) -> bool:
+    """The character at k makes a dictionary word with its neighbours (單位, 升級)."""
+    jieba.dt.check_initialized()
+    return any(jieba.dt.FREQ.get(text[a:b], 0) > 0 for a in range(max(0, k - 3), k + 1)
+               for b in range(k + 1, min(len(text), k + 4) + 1) if b - a >= 2)
+
+
+def _notice_word(text: str, gram: str, k: int) -> bool:
+    """The run of three or more characters around k is one the notice writes at least twice (區塊鏈)."""
+    return any(text.count(gram[a:b]) >= 2 for a in range(0, k + 1) for b in range(k + 1, len(gram) + 1) if b - a >= 3)
 
 
 def _inside_notice_phrase(notice: Notice, text: str, m: Mention) -> bool:

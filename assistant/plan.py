@@ -19,7 +19,7 @@ from corpus.numerals import from_chinese
 from corpus.script import detect, fold
 
 from . import lexicon
-from .link import Links, english_term, link, notice_text
+from .link import Links, english_term, link, mend_sounds, notice_text
 from .scope import content_words, foreign_terms, their_own_service
 
 
@@ -154,11 +154,15 @@ def _asks(piece: str, mark: bool = True) -> bool:
     return found is not None
 
 
+# an English full stop ends a sentence after a word ("…for my director. How many…"), not in "No. 49" or "2.0"
+_EN_SENTENCE_END = re.compile(r"(?<=[a-z]{3}\.)\s+(?=[a-z])")
+
+
 def _clauses(norm: str) -> list[str]:
     """The parts of a question: sentences, then comma-joined pieces that each ask something
     (「智慧全運誰牽頭,教育數字化又是誰牽頭」); a piece that asks nothing stays with its neighbour."""
     parts: list[str] = []
-    for c in _CLAUSE.findall(norm):
+    for c in (piece for sentence in _CLAUSE.findall(norm) for piece in _EN_SENTENCE_END.split(sentence)):
         # pieces with the mark before each: 「科技廳牽頭幾項、只是配合的又有幾項」 is two questions, 「政數局、工信廳」 one list
         pieces = [("," if i else "", p.strip()) for q in _subclause().split(c)
                   for i, p in enumerate(re.split(r"[,，;；](?!\d)", q))]
@@ -266,6 +270,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.OUT_OF_SCOPE, query=clause)
     if "section_word" in sig and not links.sections and lexicon.find_word(clause, "last_section"):
         links.sections = [n_sections]  # 「最後嗰個部分」 "the last section"
+    if "section_word" in sig and not links.sections and lexicon.find_word(clause, "this_section") \
+            and (focus.sections or focus.tasks) and _section_by_topic(notice, clause, sig) is None:
+        # 「那這一部分共有幾項任務？」: the section the conversation is in
+        links.sections = [focus.sections[0] if focus.sections else notice.tasks[focus.tasks[0] - 1].section.number]
     bad = [n for n in links.tasks if not 1 <= n <= n_tasks] or [n for n in links.sections if not 1 <= n <= n_sections]
 
     if bad:
@@ -294,6 +302,12 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if (picked := _list_item(clause, tasks, focus, sig)) is not None:
         # 「第二個是跟誰一起牽頭的？」「其中第一項有牽頭單位嗎？」 after a list: that item of the list
         return _task_step((picked,), (), sig, role, clause, [], "focus")
+    if not (tasks or units or links.sections or links.terms) and focus.step is not None and focus.tasks \
+            and (n := _bare_number(_blank(clause, links.spans()))) and 1 <= n <= n_tasks:
+        # 「第39項由哪個單位牽頭？」「那40呢？」: a bare number in a follow-up is another task, asked the same
+        if focus.step.op in NEEDS_TASK | {Op.CONTENT, Op.NOT_STATED} and not sig - {"switch", "frame", "yes_no"}:
+            return replace(focus.step, tasks=(n,), query=clause, linked_by="explicit", within=(), exclude=())
+        return _task_step((n,), (), sig, role, clause, [], "explicit")
     if not tasks and lexicon.find_word(clause, "the_other") and (other := _the_other(focus)):
         # 「第一項邊個牽頭？」「咁另一個呢？」: the other task of a list of two
         if sig & ({"lead", "co", "who", "involved", "describe", "section_of"} | ASK_SIGNALS) or focus.step is None \
@@ -334,7 +348,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
     if count and ({"section_word", "totals_object"} & sig) and not (tasks or units or links.sections or links.terms) \
             and not ({"most", "least", "distinct_units"} & sig) \
-            and "doc" in sig and not ({"no_lead", "more_than_one", "no_co"} & sig) and not _mention_term(clause, links):
+            and "doc" in sig and not ({"no_lead", "more_than_one", "no_co"} & sig) and not _mention_term(clause, links) \
+            and not (content and "ask_figure" in sig and not _counts_totals(clause)):  # 「…的累計目標是多少家」: a figure
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
 
     # -- aggregations over every task ----------------------------------------------------------
@@ -360,9 +375,17 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.UNITS_IN, tasks=pool, sections=agg_sections, role=role, count=count, query=clause)
     if ({"most", "least"} & sig) and ({"section_word", "section_of"} & sig) and not tasks and not units \
             and not agg_sections:
-        # "which section has the most tasks that name no lead unit": the sections ranked by such tasks
-        return Step(Op.RANK_SECTIONS, least="least" in sig and "most" not in sig,
-                    filters=_task_filters(sig, (), n_leads, (), clause), query=clause)
+        # "which section has the most tasks that name no lead unit": the sections ranked by such tasks;
+        # 「這類任務在哪一部分最集中」: by the tasks the last answer filtered
+        filters = _task_filters(sig, (), n_leads, (), clause)
+        if not filters and "followup_ref" in sig and (kept := _kept_filter(focus)) is not None:
+            return replace(kept, op=Op.RANK_SECTIONS, least="least" in sig and "most" not in sig, count=False,
+                           query=clause, linked_by="focus", within=(), sections=())
+        return Step(Op.RANK_SECTIONS, least="least" in sig and "most" not in sig, filters=filters, query=clause)
+    if "all_of" in sig and ({"who", "involved"} & sig) and len(units) == 1 and not tasks and not agg_sections:
+        # "which other units show up in every one of the tasks we are in": those tasks' common units
+        mine = tuple(t.number for t in notice.tasks if units[0] in t.units)
+        return Step(Op.COMMON_UNITS, tasks=mine, exclude=units, query=clause)
     if "all_of" in sig and ({"who", "involved"} & sig) and (agg_sections or len(tasks) >= 2 or focus.tasks):
         # 「那一部分的三項任務,有哪些單位是三項都有份」: units named in every one of those tasks
         return Step(Op.COMMON_UNITS, tasks=pool or focus.tasks, sections=agg_sections, query=clause)
@@ -383,7 +406,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if "no_co" in sig and not tasks and not units:
         return Step(Op.NO_CO_TASKS, count=count, query=clause)
     if ({"most", "least"} & sig) and not tasks and (asks_who or "list" in sig or units or "count" in sig):
-        rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else ("co" if "co" in sig else "any")
+        rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else \
+            ("co" if "co" in sig and "lead" not in sig else "any")  # 「牽頭和按職責分工負責都算」: both
         return Step(Op.RANK_UNITS, role=rank_role, least="least" in sig and "most" not in sig, query=clause,
                     exclude=units if "else" in sig else ())  # 「除了政數局之外,哪個單位牽頭最多」
     if "no_lead" in sig and not (tasks or units) and focus.units and not _tasks_without_lead(sig, focus.units, clause) \
@@ -460,7 +484,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         if "no_lead" in sig:
             return Step(Op.NO_LEAD_TASKS, sections=sections, count=count, query=clause)
         return Step(Op.SECTION_TASKS, sections=sections, count=count, query=clause)
-    mention = "mention" in sig and bool({"list", "count", "totals_object", "yes_no"} & sig)
+    # (「要點提到X,這件事誰牽頭」「…提到X,規模是多少億」: the cue sits in a lead-in to another question)
+    mention = "mention" in sig and bool({"list", "count", "totals_object", "yes_no"} & sig) \
+        and not (asks_who and not lexicon.mentions(clause, "task_list")) and not (sig & ASK_SIGNALS - {"ask_figure"})
     if mention or (links.terms and ({"list", "count"} & sig) and not asks_who and not content):
         term = _mention_term(clause, links, notice)
         found = _term_tasks(notice, term[:1]) if term else ()
@@ -622,7 +648,7 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
         facts = _doc_facts(sig | {"doc"}, clause)
         if facts or ("count" in sig and not content):
             return Step(Op.DOCUMENT, facts=facts or ("totals",), query=clause, linked_by="focus")
-    if prev is not None and prev.op in NEEDS_UNIT and focus.units and "who" not in sig \
+    if prev is not None and prev.op in NEEDS_UNIT and focus.units and not lexicon.mentions(clause, "who") \
             and ({"lead", "co", "involved", "only", "no_lead", "list", "count"} & sig) and "among" not in sig:
         # 「那它按職責分工負責的呢？」 after 「省科技廳牽頭哪些任務？」: the same unit, another role
         return replace(prev, role=role, count=count, query=clause, linked_by="focus")
@@ -662,12 +688,35 @@ def _lead_count_pattern() -> re.Pattern[str]:
                       rf"(?<!than )\b(?:(?:{qualifiers}) )?({cardinals}|a single|\d+)\s+lead")
 
 
+def _counts_totals(clause: str) -> bool:
+    """What is counted is tasks or sections: 「多少項任務」「幾項」「多少個部分」, not 「多少家」."""
+    found = lexicon.cues(clause)
+    totals = [c for c in found if c.signal in ("totals_object", "section_word")]
+    return any(c.signal in ("count", "ask_figure") and (c.phrase.endswith(("项", "条")) or
+                                                       any(0 <= t.start - c.end <= 2 for t in totals)) for c in found)
+
+
 def _counts_tasks(clause: str) -> bool:
     """The thing counted is tasks or sections (「多少項」「幾個部分」), not 「多少家企業」: a totals word that is
     not the section word naming where to look."""
     found = lexicon.cues(clause)
     where = {c.start for c in found if c.signal == "section_word"}
     return any(c.signal == "totals_object" and c.start not in where for c in found)
+
+
+def _kept_filter(focus: Focus) -> Step | None:
+    """The last step as a FILTER_TASKS condition set («這類任務»: the tasks it picked, by their conditions)."""
+    prev = focus.step
+    simple = {Op.NO_LEAD_TASKS: ("no_lead",), Op.NO_CO_TASKS: ("no_co",)}
+    if prev is None:
+        return None
+    if prev.op in simple and not prev.sections:
+        return Step(Op.FILTER_TASKS, filters=simple[prev.op])
+    if prev.op == Op.MULTI_LEAD_TASKS:
+        return Step(Op.FILTER_TASKS, filters=("n_leads",) if prev.n else ("multi_lead",), n=prev.n)
+    if prev.op == Op.FILTER_TASKS and "section" not in prev.filters:
+        return prev
+    return None
 
 
 def _section_tasks(notice: Notice, sections: tuple[int, ...]) -> tuple[int, ...]:
@@ -853,17 +902,23 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
               topic: TopicLinker | None = None) -> Plan:
     """The plan for one question, given what the conversation is about so far."""
     focus = focus or Focus()
-    norm = lexicon.normalise(question)
+    norm = mend_sounds(notice, lexicon.normalise(question))
     script = detect(question)
     lang = "yue" if script != "en" and lexicon.is_cantonese(fold(question)) else script
     steps: list[Step] = []
-    foreign = bool(foreign_terms(notice, question))
+    # (a Chinese place the sound mending made the notice's own, 紹關 → 韶關, is not foreign)
+    mended = set(foreign_terms(notice, norm))
+    foreign = any(not _CJK.search(t) or t in mended for t in foreign_terms(notice, question))
     local = replace(focus, history=list(focus.history), earlier=list(focus.earlier))
-    clauses = _clauses(norm)
+    clauses = _asides_as_context(notice, _clauses(norm))
     for k, clause in enumerate(clauses):
         step = read_step(notice, clause, local, topic, foreign)
         if step is None:
             continue
+        if steps and step.op == Op.CONTENT and step.linked_by == "topic" and not step.terms and len(local.tasks) == 1 \
+                and topic is not None and _vague(topic(step.query)):
+            # 「…「跨境通辦」係邊一項？具體會優化啲乜？」: a part about nothing of its own goes on with the task just found
+            step = replace(step, tasks=local.tasks, linked_by="focus", context=())
         if steps and (step.compare or step.count) and _same_question(replace(step, compare=False, count=False),
                                                                      replace(steps[-1], compare=False, count=False)):
             # 「各牽頭幾項？哪個多？」「…有哪些？數一數」: one answer, counted (and compared)
@@ -881,6 +936,53 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
         steps = [Step(Op.CONTENT, query=norm, linked_by="topic")]
     confidence = min(_confidence(s) for s in steps)
     return Plan(tuple(steps), script, lang, confidence, question)
+
+
+def _bare_number(rest: str) -> int:
+    """All a follow-up says besides its cue words is a number: 「那40呢」 "and 13?" 「咁四十呢」."""
+    rest = re.sub(r"[\s?？!！.,，。]+", " ", rest)
+    rest = re.sub(rf"^\s*(?:{lexicon.alternation('follow_on')}\s*)*", "", rest)
+    m = re.fullmatch(r"\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*(?:项|条)?\s*", rest)
+    if not m:
+        return 0
+    return int(m.group(1)) if m.group(1).isdigit() else (from_chinese(m.group(1)) or 0)
+
+
+def _vague(found: tuple[list[int], float]) -> bool:
+    """Retrieval found nothing, or no task clearly ahead of the next (confidence is 0.5 + the score margin)."""
+    return not found[0] or found[1] < 0.6
+
+
+def _asides_as_context(notice: Notice, clauses: list[str]) -> list[str]:
+    """「我喺澳門住,間中要喺內地辦手續。」 "I'm drafting a briefing for my director.": the asker about themselves
+    asks nothing. What it names of the notice (「…聽說要搞粵港澳大灣區產品碳足跡試點」) joins the question next
+    to it, without its cue phrases (辦手續, director: no question here); an aside naming nothing is left out."""
+    if len(clauses) < 2 or not any(_asks(c) for c in clauses):
+        return clauses
+    out: list[str] = []
+    carry = ""
+    for c in clauses:
+        if not _asks(c) and lexicon.starts_with_word(c.lstrip(), "first_person"):
+            if not _names_something(notice, c):
+                continue
+            words = _without(c, [(cue.start, cue.end) for cue in lexicon.cues(c)])
+            if out:
+                out[-1] = out[-1] + " " + words
+            else:
+                carry += words + " "
+            continue
+        out.append(carry + c)
+        carry = ""
+    return out or clauses
+
+
+def _names_something(notice: Notice, clause: str) -> bool:
+    """A name of the notice's, or four characters in a row that the notice writes too."""
+    links = link(notice, clause)
+    text = notice_text(notice)
+    runs = content_phrases(clause)
+    return bool(links.tasks or links.units or links.sections or links.titles or links.terms
+                or any(r[i:i + 4] in text for r in runs for i in range(len(r) - 3)))
 
 
 def _same_question(a: Step, b: Step) -> bool:

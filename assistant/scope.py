@@ -22,6 +22,7 @@ from index import Hit
 from index.glossary import EN_TO_ZH
 from index.segment import STOPWORDS, stem
 
+from . import lexicon
 from .link import notice_text, unit_aliases
 
 # Words that only frame a question ("what does the notice say about …"); they say nothing of scope.
@@ -95,9 +96,11 @@ def foreign_terms(notice: Notice, question: str) -> list[str]:
         folded = folded.replace(alias, " ")
     _, places = _content_words(folded)
     # 「浙江省」「北京市」: the notice writes places without the administrative suffix (廣州, 深圳).
-    foreign = [p for p in places if p not in vocab and re.sub(r"[省市区县镇]$", "", p) not in vocab]
+    home = set(lexicon.words("cities")) | set(lexicon.words("home_places", "en"))  # 東莞, Dongguan: in Guangdong
+    foreign = [p for p in places if p not in vocab and re.sub(r"[省市区县镇]$", "", p) not in vocab
+               and re.sub(r"[省市区县镇]$", "", p) not in home]
     # English names: a capitalised word inside the sentence that the gloss never uses (Shanghai, Paris).
-    foreign += [m.lower() for m in _EN_NAME.findall(question) if stem(m.lower()) not in en_vocab]
+    foreign += [m.lower() for m in _EN_NAME.findall(question) if stem(m.lower()) not in en_vocab and m.lower() not in home]
     foreign += [y for y in _YEAR.findall(folded) if y not in vocab]
     # another government's own plan or report (「深圳市自己的數字政府工作要點」「香港施政報告」)
     foreign += [m.group(0) for m in _OTHER_PLAN.finditer(folded)]

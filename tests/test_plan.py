@@ -678,3 +678,68 @@ def test_the_rest_of_a_units_english_name_is_not_a_topic(assistant, notice, trut
     assert step.op == Op.UNIT_TASKS and step.units == ("省市場監管局",)
     answer = assistant.ask("What does the Market Regulation Administration have to do in this plan?")
     assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if "省市場監管局" in _units(t))
+
+
+def test_a_word_typed_with_a_same_sound_character_is_mended(assistant, notice):
+    from assistant import lexicon
+    from assistant.link import mend_sounds
+
+    want = [t.number for t in notice.tasks if "區塊鏈" in t.text]
+    answer = assistant.ask("哪幾項提到區塊連？")  # 連 for 鏈
+    assert sorted(set(items(answer))) == want
+    answer = assistant.ask("紹關數據中心集群由邊個牽頭？")  # 紹 for 韶
+    assert items(answer)[:1] == [47]
+    # words the question means stay as typed: 單位 (not 單委), 升級 (not 省級), 由誰, 政數局
+    for q in ("第39項由哪個單位牽頭？", "粵省心熱線升級由哪個部門負責？", "政數局牽頭幾項？"):
+        norm = lexicon.normalise(q)
+        assert mend_sounds(notice, norm) == norm
+
+
+def test_a_bare_number_in_a_follow_up_is_another_task(assistant, truth):
+    answer = _converse(assistant, "第39項由哪個單位牽頭？", "那40呢？")
+    assert items(answer)[:1] == [40] and all(u in answer.answer for u in truth[40]["co"])
+    answer = _converse(assistant, "Who leads task 12?", "and 13?")
+    assert items(answer)[:1] == [13]
+
+
+def test_the_asker_about_themselves_is_context_not_a_question(assistant, notice):
+    answer = assistant.ask("我喺澳門住，間中要喺內地辦手續。份文件講「跨境通辦」係邊一項？")
+    assert not answer.not_stated and items(answer)[:1] == [1]
+    (step,) = make_plan(notice, "I'm drafting a briefing for my director. How many tasks does the notice have?").steps
+    assert step.op == Op.DOCUMENT and "totals" in step.facts
+    answer = assistant.ask("I run a shop in Foshan. Does the notice say anything about '信易貸'?")  # Foshan is home
+    assert not answer.refused and 27 in items(answer)
+
+
+def test_units_in_every_task_of_a_unit(assistant, truth):
+    mine = [n for n, t in truth.items() if "省能源局" in _units(t)]
+    common = set.intersection(*(_units(truth[n]) for n in mine)) - {"省能源局"}
+    answer = assistant.ask("省能源局參與的每一項任務裡，都有哪些其他單位？")
+    assert common and all(u in answer.answer for u in common) and sorted(set(items(answer))) == sorted(mine)
+
+
+def test_the_section_where_these_tasks_cluster(assistant, notice, truth):
+    per_section = Counter(notice.tasks[n - 1].section.number for n, t in truth.items() if not t["leads"])
+    best, size = per_section.most_common(1)[0]
+    answer = _converse(assistant, "全文有幾項任務沒有寫牽頭單位？", "這類任務在哪一部分最集中？")
+    assert f"共{size}項" in answer.answer and notice.sections[best - 1].title in answer.answer
+
+
+def test_this_section_in_a_conversation(assistant, notice):
+    answer = _converse(assistant, "政數局在第十二部分負責哪些任務？", "那這一部分共有幾項任務？")
+    assert sorted(set(items(answer))) == [t.number for t in notice.tasks if t.section.number == 12]
+
+
+def test_ranking_with_one_unit_set_aside_and_both_roles(assistant, truth):
+    counts = Counter(u for t in truth.values() for u in _units(t))
+    del counts[GDPA]
+    top, n = counts.most_common(1)[0]
+    answer = assistant.ask("撇開政數局不算，哪個單位出現的任務最多（牽頭和按職責分工負責都算）？")
+    assert f"{top}({n}項)" in answer.answer
+
+
+def test_a_mention_in_a_lead_in_is_not_the_question(assistant, notice, truth):
+    (step,) = make_plan(notice, "要點提到高標準建設紅樹林示範區，這件事由哪個部門負責？").steps
+    assert step.op in (Op.WHO_LEADS, Op.WHO_INVOLVED) and step.tasks == (40,)
+    (step,) = make_plan(notice, "通知提到要探索設立「數字灣區」建設基金，規模是多少億？").steps
+    assert step.op == Op.NOT_STATED and step.fact == "budget"

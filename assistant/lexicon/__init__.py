@@ -107,7 +107,8 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 @lru_cache(maxsize=4096)
 def _respell(word: str) -> str:
     """A long English word the vocabulary lacks, one edit (swap, drop, add, change a letter) from exactly
-    one word it has, is that word ("blockchian" → "blockchain"); anything else is left as typed."""
+    one word it has, is that word ("blockchian" → "blockchain"); anything else is left as typed, and so is a
+    word that only adds or drops a last letter ("factory")."""
     known = _english_words()
     if len(word) < 6 or word in known or word.rstrip("s") in known:
         return word
@@ -116,7 +117,8 @@ def _respell(word: str) -> str:
     edits |= {a + b[1:] for a, b in splits if b}
     edits |= {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
     edits |= {a + c + b for a, b in splits for c in _ALPHABET}
-    found = sorted(e for e in edits if e in known and len(e) >= 5)
+    # a letter more or less at the end is another word, not a typo ("factory" is not "factor")
+    found = sorted(e for e in edits if e in known and len(e) >= 5 and not (e.startswith(word) or word.startswith(e)))
     return found[0] if len(found) == 1 else word
 
 
