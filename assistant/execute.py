@@ -224,6 +224,18 @@ def rank_units(step: Step, ctx: Context) -> Result:
         for u in t.units:
             if role_holds(t, u, step.role) and u not in step.exclude:
                 counts[u] += 1
+    if step.n and step.sections:  # the role picks the units in those sections; their tasks are counted in any role
+        there = {u for t in ctx.notice.tasks if t.section.number in step.sections for u in t.units
+                 if role_holds(t, u, step.role)}
+        anywhere = Counter(u for t in ctx.notice.tasks for u in t.units)
+        names = "、".join(f"第{ctx.notice.sections[n - 1].numeral}部分" for n in step.sections)
+        role = {"lead": "牽頭", "co": "按職責分工負責"}.get(step.role, "列出")
+        where = (f"Of the units that {'lead' if step.role == 'lead' else 'are named'} in section(s) "
+                 f"{', '.join(map(str, step.sections))}: " if ctx.english else f"{names}{role}的單位中,")
+        found = _units_with(replace(step, role="any"), ctx, [u for u in ctx.notice.units if u in there and anywhere[u] == step.n])
+        return replace(found, text=where + found.text)
+    if step.n:
+        return _units_with(step, ctx, [u for u in ctx.notice.units if counts[u] == step.n])
     ranked = sorted(counts.items(), key=lambda kv: (kv[1], -ctx.notice.units.index(kv[0])) if step.least
                     else (-kv[1], ctx.notice.units.index(kv[0])))
     best = ranked[0][1]
@@ -244,6 +256,21 @@ def rank_units(step: Step, ctx: Context) -> Result:
         text += (" Its tasks: " if ctx.english else "其任務:") + listing(_tasks(ctx, top_tasks), ctx.english) + \
             ("." if ctx.english else "。")
     return Result(step, text, tuple(top_tasks), tasks=tuple(top_tasks))
+
+
+def _units_with(step: Step, ctx: Context, units: list[str]) -> Result:
+    """The units with exactly step.n tasks of the role, each with its tasks."""
+    per = {u: [t for t in ctx.notice.tasks if u in t.units and role_holds(t, u, step.role)] for u in units}
+    nums = tuple(dict.fromkeys(t.number for ts in per.values() for t in ts))
+    if ctx.english:
+        verb = {"lead": "lead", "co": "share"}.get(step.role, "are named in")
+        text = f"{len(units)} unit(s) {verb} exactly {step.n} task(s)" + (": " + "; ".join(
+            f"{unit_name(u, True)} ({listing(ts, True)})" for u, ts in per.items()) + "." if units else ".")
+    else:
+        verb = {"lead": "牽頭", "co": "按職責分工負責"}.get(step.role, "出現在(牽頭或按職責分工負責)")
+        text = f"{verb}恰好{step.n}項任務的單位有{len(units)}個" + (":" + ";".join(
+            f"{u}({listing(ts, False)})" for u, ts in per.items()) + "。" if units else "。")
+    return Result(step, text, nums, tasks=nums)
 
 
 def no_lead_tasks(step: Step, ctx: Context) -> Result:

@@ -115,6 +115,17 @@ def _joined(mentions: list[Mention], text: str, taken: list[bool]) -> list[Menti
     return out
 
 
+def _joined_sections(sections: list[Mention], text: str, taken: list[bool]) -> list[Mention]:
+    """A 「第N」 that a list or range joins to a later 「第M部分」: 「第七、第八部分」, 「第七到第九部分」."""
+    out = list(sections)
+    for m in re.finditer(rf"第\s*{_NUM}\s*(?=(?:到|至|、|和|及|与|-|~|～)\s*第?\s*{_NUM}\s*(?:大)?(?:部分|章|节|部份))", text):
+        n = _value(m.group(1))
+        if n is not None and _free(taken, m.start(), m.end()):
+            out.append(Mention("section", n, m.start(), m.end()))
+            taken[m.start():m.end()] = [True] * (m.end() - m.start())
+    return sorted(out, key=lambda x: x.start)
+
+
 def _value(raw: str) -> int | None:
     return _ROMAN[raw] if raw in _ROMAN else from_chinese(raw)
 
@@ -341,6 +352,7 @@ def link(notice: Notice, norm: str) -> Links:
     for m in tasks + sections:
         taken[m.start:m.end] = [True] * (m.end - m.start)
     tasks = _joined(tasks, norm, taken)
+    sections = _joined_sections(sections, norm, taken)
     first = sorted(tasks, key=lambda t: t.start)
     tasks = _ranges(first, norm) if len(first) > 1 else first
     # a section pattern and a task pattern on the same words: the section reading wins (第五部分)

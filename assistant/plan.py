@@ -192,10 +192,13 @@ def _mention_term(norm: str, links: Links, notice: Notice | None = None) -> list
         return links.terms
     if m := _QUOTED_TERM.search(norm):
         return [m.group(1)]
-    if not _CJK.search(norm) and (found := english_term(norm)):  # "which tasks mention Hong Kong"
-        return found[:1]
+    if len(re.findall(r"[a-z]{2,}", norm)) >= 3:  # an English question
+        # "…mentions the Greater Bay Area (大灣區)": the Chinese it quotes, else the Chinese for its words
+        runs = [r for r in re.findall(r"[\u3400-\u9fff]{2,}", norm) if notice is not None and r in notice_text(notice)]
+        if found := runs or english_term(norm):
+            return found[:1]
     for c in lexicon.cues(norm):
-        if c.signal == "mention" and (m := _mention_tail().match(norm[c.end:])):
+        if c.signal == "mention" and (m := _mention_tail().match(norm[c.end:])) and _CJK.search(m.group(1)):
             return [m.group(1)]
     if notice is not None:  # 「數據跨境流動在哪些任務裡提到？」: the phrase before the cue, as the notice writes it
         text = notice_text(notice)
@@ -322,8 +325,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
                     compare=True, query=clause, linked_by="focus")
     if "more_than" in sig and not (tasks or units or links.terms or links.sections or content) and prev is not None \
             and prev.op in (Op.UNIT_TASKS, Op.SHARED_TASKS) and len(prev.units) >= 2:
-        # 「…各牽頭幾項？哪個多？」 "which has more?": the units just counted, compared
-        return replace(prev, op=Op.UNIT_TASKS, count=True, compare=True, query=clause, linked_by="focus")
+        # 「…各牽頭幾項？哪個多？」 "which has more?": the units just counted, compared ("shows up in more
+        # overall": in the role this part names)
+        return replace(prev, op=Op.UNIT_TASKS, count=True, compare=True, query=clause, linked_by="focus",
+                       role=role if {"lead", "co", "involved"} & sig else prev.role)
     if "among" in sig and "related" in sig and len(focus.tasks) >= 2 and not tasks and topic is not None:
         # 「其中跟生態環境有關的那項主要講什麼？」: the task of the list the words are about
         found, _conf = topic(clause, among=focus.tasks)
@@ -405,6 +410,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.RANK_SECTIONS, least="least" in sig and "most" not in sig, query=clause)
     if "no_co" in sig and not tasks and not units:
         return Step(Op.NO_CO_TASKS, count=count, query=clause)
+    if not tasks and not units and (lexicon.mentions(clause, "who") or lexicon.find_word(clause, "unit_words")) \
+            and (k := _units_by_count(clause)):
+        # "Which units lead exactly two tasks each?" 「哪些單位只出現過一次」: units by their number of tasks
+        # (「第七、第八部分裡的牽頭單位,有哪些只出現過一次」: that role there, counted across the notice)
+        return Step(Op.RANK_UNITS, role=role if role != "co_only" else "co", n=k, sections=agg_sections, query=clause)
     if ({"most", "least"} & sig) and not tasks and (asks_who or "list" in sig or units or "count" in sig):
         rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else \
             ("co" if "co" in sig and "lead" not in sig else "any")  # 「牽頭和按職責分工負責都算」: both
@@ -702,6 +712,26 @@ def _counts_tasks(clause: str) -> bool:
     found = lexicon.cues(clause)
     where = {c.start for c in found if c.signal == "section_word"}
     return any(c.signal == "totals_object" and c.start not in where for c in found)
+
+
+@cache
+def _units_by_count_pattern() -> re.Pattern[str]:
+    """「只出現過一次」「恰好牽頭兩項」 "exactly two tasks each": units picked by how many tasks they have."""
+    cardinals = "|".join(sorted(lexicon.table("en")["cardinals"], key=len, reverse=True))
+    qualifiers = "|".join(re.escape(w) for w in lexicon.words("exact_qualifiers", "en"))
+    zh_q = lexicon.alternation("exact_qualifiers", ("zh",))
+    return re.compile(rf"{zh_q}[^\d一二两三四五六七八九十,?]{{0,4}}?([一二两三四五六七八九十]|\d+)\s*"
+                      rf"{lexicon.alternation('task_counters', ('zh',))}|"
+                      rf"\b(?:{qualifiers})\s+({cardinals}|\d+)\s+(?:tasks?|items?|times?)\b|"
+                      rf"\b({cardinals}|\d+)\s+tasks?\s+each\b")
+
+
+def _units_by_count(clause: str) -> int:
+    m = _units_by_count_pattern().search(clause)
+    if not m:
+        return 0
+    raw = next(g for g in m.groups() if g)
+    return lexicon.english_numbers().get(raw) or from_chinese(raw.replace("两", "二")) or 0
 
 
 def _kept_filter(focus: Focus) -> Step | None:

@@ -743,3 +743,27 @@ def test_a_mention_in_a_lead_in_is_not_the_question(assistant, notice, truth):
     assert step.op in (Op.WHO_LEADS, Op.WHO_INVOLVED) and step.tasks == (40,)
     (step,) = make_plan(notice, "通知提到要探索設立「數字灣區」建設基金，規模是多少億？").steps
     assert step.op == Op.NOT_STATED and step.fact == "budget"
+
+
+def test_units_picked_by_their_number_of_tasks(assistant, truth):
+    leads = Counter(u for t in truth.values() for u in t["leads"])
+    want = sorted(u for u, c in leads.items() if c == 2)
+    answer = assistant.ask("Which units lead exactly two tasks each?")
+    assert want and all(u in answer.answer for u in want) and f"{len(want)} unit(s)" in answer.answer
+    anywhere = Counter(u for t in truth.values() for u in _units(t))
+    there = {u for n, t in truth.items() if 29 <= n <= 36 for u in t["leads"]}  # sections 7 and 8
+    once = sorted(u for u in there if anywhere[u] == 1)
+    answer = assistant.ask("第七、第八部分的牽頭單位裡，哪些在整份要點中只出現過一次？")
+    assert once and all(u in answer.answer for u in once) and f"有{len(once)}個" in answer.answer
+
+
+def test_a_chinese_term_quoted_in_an_english_question(assistant, notice):
+    want = [t.number for t in notice.tasks if "大灣區" in t.text]
+    answer = assistant.ask("List every task that mentions the Bay Area (大灣區), complete list please.")
+    assert sorted(set(items(answer))) == want
+
+
+def test_which_of_two_units_shows_up_more_overall(assistant, truth):
+    n = {u: sum(u in _units(t) for t in truth.values()) for u in ("省發展改革委", "省工業和信息化廳")}
+    answer = assistant.ask("NDRC vs the industry and IT department: who leads more tasks? and who shows up in more tasks overall?")
+    assert all(f"is named in {c}" in answer.answer for c in n.values())
