@@ -224,6 +224,11 @@ def rank_units(step: Step, ctx: Context) -> Result:
         for u in t.units:
             if role_holds(t, u, step.role) and u not in step.exclude:
                 counts[u] += 1
+    if step.filters:  # 「一項都沒有牽頭,但參與四項或以上」: conditions on each unit's counts
+        leads = Counter(u for t in ctx.notice.tasks for u in t.leads)
+        picked = [u for u in ctx.notice.units if ("leads_none" not in step.filters or not leads[u])
+                  and ("at_least" not in step.filters or counts[u] >= step.n)]
+        return _units_with(step, ctx, picked)
     if step.n and step.sections:  # the role picks the units in those sections; their tasks are counted in any role
         there = {u for t in ctx.notice.tasks if t.section.number in step.sections for u in t.units
                  if role_holds(t, u, step.role)}
@@ -262,6 +267,16 @@ def _units_with(step: Step, ctx: Context, units: list[str]) -> Result:
     """The units with exactly step.n tasks of the role, each with its tasks."""
     per = {u: [t for t in ctx.notice.tasks if u in t.units and role_holds(t, u, step.role)] for u in units}
     nums = tuple(dict.fromkeys(t.number for ts in per.values() for t in ts))
+    if step.filters:
+        conds_en = (["lead no task"] if "leads_none" in step.filters else []) + \
+            ([f"are named in {step.n} or more tasks"] if "at_least" in step.filters else [])
+        conds_zh = (["一項都沒有牽頭"] if "leads_none" in step.filters else []) + \
+            ([f"出現在{step.n}項或以上任務"] if "at_least" in step.filters else [])
+        text = (f"{len(units)} unit(s) " + " and ".join(conds_en) + (": " + "; ".join(
+            f"{unit_name(u, True)} ({len(ts)}: {listing(ts, True)})" for u, ts in per.items()) + "." if units else ".")
+            if ctx.english else f"{'、'.join(conds_zh)}的單位有{len(units)}個" + (":" + ";".join(
+                f"{u}({len(ts)}項:{listing(ts, False)})" for u, ts in per.items()) + "。" if units else "。"))
+        return Result(step, text, nums, tasks=nums)
     if ctx.english:
         verb = {"lead": "lead", "co": "share"}.get(step.role, "are named in")
         text = f"{len(units)} unit(s) {verb} exactly {step.n} task(s)" + (": " + "; ".join(

@@ -68,7 +68,7 @@ _TASK_PATTERNS = [
 ]
 _SECTION_PATTERNS = [
     re.compile(rf"第\s*{_NUM}\s*(?:大)?(?:部分|章|节|大项|板块|方面|大类|篇|部份)"),
-    re.compile(r"(?<![a-z])(?:section|part|chapter|heading)\s*#?\s*(\d{1,2}|[ivxlc]{1,5}|[" + _CN + r"]{1,3})(?![a-z\d])"),
+    re.compile(r"(?<![a-z])(?:section|sec|part|chapter|heading)\.?\s*#?\s*(\d{1,2}|[ivxlc]{1,5}|[" + _CN + r"]{1,3})(?![a-z\d])"),
     re.compile(rf"^\s*([{_CN}]{{1,3}})、"),
 ]
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,

@@ -264,7 +264,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if not links.terms:
         links.terms = _phrase_terms(notice, clause, content)
     n_tasks, n_sections = len(notice.tasks), len(notice.sections)
-    if foreign and not (links.tasks or links.units or links.sections or links.titles):
+    if foreign and (not (links.tasks or links.units or links.sections or links.titles) or "doc" in sig):
+        # (「去年(2023年)的工作要點裡,政數局牽頭了幾項」: another year's document, whatever it names)
         # 「浙江省…」「2025年…」: the same kind of question, for a place or year this notice is not about
         return Step(Op.OUT_OF_SCOPE, query=clause)
     if "ask_howto" in sig and not (links.tasks or links.units or links.sections or links.titles) \
@@ -410,8 +411,13 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.RANK_SECTIONS, least="least" in sig and "most" not in sig, query=clause)
     if "no_co" in sig and not tasks and not units:
         return Step(Op.NO_CO_TASKS, count=count, query=clause)
-    if not tasks and not units and (lexicon.mentions(clause, "who") or lexicon.find_word(clause, "unit_words")) \
-            and (k := _units_by_count(clause)):
+    unit_question = not tasks and not units and (lexicon.mentions(clause, "who") or lexicon.find_word(clause, "unit_words"))
+    none_led = bool(lexicon.find_word(clause, "leads_none"))
+    if unit_question and ((floor := _at_least(clause)) or none_led):
+        # 「有冇部門一項都冇牽頭,但係參與咗四項或者以上」: units by conditions on their counts
+        return Step(Op.RANK_UNITS, role="any" if none_led else (role if role != "co_only" else "co"), n=floor,
+                    filters=("at_least",) * bool(floor) + ("leads_none",) * none_led, query=clause)
+    if unit_question and (k := _units_by_count(clause)):
         # "Which units lead exactly two tasks each?" 「哪些單位只出現過一次」: units by their number of tasks
         # (「第七、第八部分裡的牽頭單位,有哪些只出現過一次」: that role there, counted across the notice)
         return Step(Op.RANK_UNITS, role=role if role != "co_only" else "co", n=k, sections=agg_sections, query=clause)
@@ -695,7 +701,7 @@ def _lead_count_pattern() -> re.Pattern[str]:
     return re.compile(rf"([一二两三四五六七八九十]|\d+)\s*{lexicon.alternation('unit_counters', ('zh',))}\s*"
                       rf"({lexicon.alternation('or_more', ('zh',))})?\s*(?:单位|部门)?\s*"
                       rf"{lexicon.alternation('together', ('zh',))}?\s*{lexicon.alternation('lead_nouns', ('zh',))}|"
-                      rf"(?<!than )\b(?:(?:{qualifiers}) )?({cardinals}|a single|\d+)\s+lead")
+                      rf"(?<!than )(?<!the )\b(?:(?:{qualifiers}) )?({cardinals}|a single|\d+)\s+lead")
 
 
 def _counts_totals(clause: str) -> bool:
@@ -724,6 +730,25 @@ def _units_by_count_pattern() -> re.Pattern[str]:
                       rf"{lexicon.alternation('task_counters', ('zh',))}|"
                       rf"\b(?:{qualifiers})\s+({cardinals}|\d+)\s+(?:tasks?|items?|times?)\b|"
                       rf"\b({cardinals}|\d+)\s+tasks?\s+each\b")
+
+
+@cache
+def _at_least_pattern() -> re.Pattern[str]:
+    """「參與咗四項或者以上」「至少三項」 "four or more tasks", "at least 3 tasks": a floor on a unit's tasks."""
+    cardinals = "|".join(sorted(lexicon.table("en")["cardinals"], key=len, reverse=True))
+    num = r"([一二两三四五六七八九十]|\d+)"
+    counter = lexicon.alternation("task_counters", ("zh",))
+    return re.compile(rf"{num}\s*{counter}\s*{lexicon.alternation('or_more_after', ('zh',))}|"
+                      rf"{lexicon.alternation('at_least_before', ('zh',))}[^\d一二两三四五六七八九十,?]{{0,4}}?{num}\s*{counter}|"
+                      rf"\b({cardinals}|\d+)\s+or\s+more\s+tasks?\b|\bat\s+least\s+({cardinals}|\d+)\s+tasks?\b")
+
+
+def _at_least(clause: str) -> int:
+    m = _at_least_pattern().search(clause)
+    if not m:
+        return 0
+    raw = next(g for g in m.groups() if g)
+    return lexicon.english_numbers().get(raw) or from_chinese(raw.replace("两", "二")) or 0
 
 
 def _units_by_count(clause: str) -> int:

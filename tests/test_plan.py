@@ -767,3 +767,44 @@ def test_which_of_two_units_shows_up_more_overall(assistant, truth):
     n = {u: sum(u in _units(t) for t in truth.values()) for u in ("省發展改革委", "省工業和信息化廳")}
     answer = assistant.ask("NDRC vs the industry and IT department: who leads more tasks? and who shows up in more tasks overall?")
     assert all(f"is named in {c}" in answer.answer for c in n.values())
+
+
+def test_units_by_conditions_on_their_counts(assistant, truth):
+    leads = Counter(u for t in truth.values() for u in t["leads"])
+    anywhere = Counter(u for t in truth.values() for u in _units(t))
+    want = sorted(u for u in anywhere if not leads[u] and anywhere[u] >= 4)
+    answer = assistant.ask("有冇啲部門一項都冇牽頭，但係參與咗四項或者以上㗎？")
+    assert want and all(u in answer.answer for u in want) and f"有{len(want)}個" in answer.answer
+    many = [u for u in anywhere if anywhere[u] >= 6]
+    answer = assistant.ask("Which units are named in at least 6 tasks?")
+    assert f"{len(many)} unit(s)" in answer.answer
+
+
+def test_terse_english_with_abbreviations(assistant, notice, truth):
+    answer = assistant.ask("tasks w/o lead in sec 12")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if not t["leads"] and 49 <= n <= 51)
+    (step,) = make_plan(notice, "task count, sec 4").steps
+    assert step.op == Op.SECTION_TASKS and step.sections == (4,) and step.count
+    (step,) = make_plan(notice, "发文对象？").steps
+    assert step.op == Op.DOCUMENT and step.facts == ("addressees",)
+
+
+def test_another_years_document_is_out_of_scope_even_naming_a_unit(notice):
+    (step,) = make_plan(notice, "去年（2023年）的數字廣東工作要點裡，政數局牽頭了幾項？").steps
+    assert step.op == Op.OUT_OF_SCOPE
+
+
+def test_which_of_those_tasks_does_not_list_a_unit(assistant, truth):
+    answer = _converse(assistant, "第十二部分講甚麼？", "這幾項裡面，哪一項沒有列通信管理局？")
+    assert sorted(set(items(answer))) == [n for n in (49, 50, 51) if "省通信管理局" not in _units(truth[n])]
+    # 「沒有列任何配合單位」 is still a task with no co-responsible units
+    answer = assistant.ask("哪些任務是兩個或以上單位共同牽頭，但沒有列任何配合單位的？")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if len(t["leads"]) >= 2 and not t["co"])
+
+
+def test_which_of_the_two_units_leads_other_tasks(assistant, truth):
+    pair = truth[42]["co"]
+    others = sorted(n for n, t in truth.items() if n != 42 and set(pair) & set(t["leads"]))
+    answer = _converse(assistant, "Task 42 is shared by two departments, right? which ones?",
+                       "and which of the two leads other tasks?")
+    assert sorted(set(items(answer)) & set(others)) == others and 42 not in items(answer)
