@@ -21,7 +21,7 @@ from index import Hit
 
 from . import extractive, lexicon, lookup
 from .lookup import cite, listing, unit_name
-from .plan import Op, Step, role_holds, step_tasks, task_meets
+from .plan import Op, Step, mention_forms, role_holds, step_tasks, task_meets
 from .scope import assess
 
 
@@ -168,6 +168,11 @@ def unit_tasks(step: Step, ctx: Context) -> Result:
             cited += [t.number for t in chosen]
         if not chosen and not led and not shared:
             s = (f"{name} is not named in any task{among}." if ctx.english else f"{among}沒有任務列出{name}。")
+        if "share" in step.facts:  # its part of all the notice's tasks
+            whole = len(ctx.notice.tasks)
+            pct = round(100 * len(chosen) / whole)
+            s += (f" That is {len(chosen)} of the {whole} tasks, about {pct}%." if ctx.english
+                  else f"即全部{whole}項任務中的{len(chosen)}項,約佔{pct}%。")
         parts.append(s)
         counts[unit] = len(chosen)
     if step.compare and len(step.units) >= 2:
@@ -502,7 +507,7 @@ def section_of(step: Step, ctx: Context) -> Result:
 def mentions(step: Step, ctx: Context) -> Result:
     term = step.terms[0]
     tasks = _tasks(ctx, step_tasks(ctx.notice, step))
-    forms = lexicon.term_forms(term)
+    forms = mention_forms(ctx.notice, term)
     in_preamble = any(k in fold(ctx.notice.preamble) for k in forms)
     term = _as_written(ctx.notice, term)
     also = [_as_written(ctx.notice, f) for f in forms if f != fold(term)]  # 「澳門」 counted in 港澳, 粵澳 too: say so
@@ -516,7 +521,7 @@ def mentions(step: Step, ctx: Context) -> Result:
         text = f"共有{len(tasks)}項任務提到「{term}」{written}" + (f":{listing(tasks, False)}。" if tasks else "。")
         if in_preamble:
             text += "序言也提到它。"
-    quotes = {t.number: _sentence_with(t, lexicon.term_forms(term)) for t in tasks}
+    quotes = {t.number: _sentence_with(t, forms) for t in tasks}
     nums = tuple(t.number for t in tasks)
     return Result(step, text, nums, quotes, tasks=nums)
 

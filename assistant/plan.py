@@ -66,7 +66,7 @@ class Step:
     count: bool = False  # a count was asked for (the list is given too)
     within: tuple[int, ...] = ()  # restrict a task list to these (「其中哪些…」)
     exclude: tuple[str, ...] = ()  # units to leave out (「除了政數局…」)
-    facts: tuple[str, ...] = ()  # DOCUMENT: issuer | date | addressees | approval | totals
+    facts: tuple[str, ...] = ()  # DOCUMENT: issuer | date | addressees | approval | totals; UNIT_TASKS: share
     fact: str = ""  # NOT_STATED: budget | person | contact | howto | when | population | figure | names | status
     least: bool = False  # RANK_UNITS / RANK_SECTIONS: the fewest instead of the most
     compare: bool = False  # UNIT_TASKS of several units: which of them has more ("哪個多", "more than")
@@ -479,6 +479,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             return Step(Op.UNIT_TASKS, units=units, role=role, count=True, compare=True, within=within, query=clause)
         if len(units) >= 2 and "each" not in sig and ({"joint", "list", "count"} & sig or "和" in clause or " and " in clause):
             return Step(Op.SHARED_TASKS, units=units, role=role, count=count, within=within, query=clause)
+        if lexicon.find_word(clause, "share_of_all") and len(units) == 1:
+            # 「政數局牽頭的任務佔全部任務的百分之幾」: the count, and its share of all the tasks
+            return Step(Op.UNIT_TASKS, units=units, role=role, count=True, facts=("share",), query=clause)
         if not (content and not ({"list", "count", "lead", "co", "involved"} & sig)):
             within = within or _section_tasks(notice, sections)
             others = focus.tasks[:1] if same_section and "else" in sig else ()  # 「同一部分還有哪些」: not this one
@@ -887,11 +890,24 @@ def _ordinal_ref() -> re.Pattern[str]:
     return re.compile(rf"\bthe\s+({ordinals}|last)\s+(?:{nouns})\b")
 
 
+def mention_forms(notice: Notice, term: str) -> tuple[str, ...]:
+    """The folded ways the notice writes a term: its compounds (澳門 in 港澳), and for a phrase of six or
+    more characters the notice's own phrase one last-part character away (數據跨境流動 ~ 數據跨境流通)."""
+    forms = lexicon.term_forms(term)
+    key = fold(term)
+    if len(key) < 6 or not _CJK.fullmatch(key[0]):
+        return forms
+    text = notice_text(notice)
+    near = {text[i:i + len(key)] for i in range(len(text) - len(key) + 1) if text.startswith(key[:4], i)}
+    near = {n for n in near if _CJK.fullmatch(n[-1]) and sum(a != b for a, b in zip(n, key, strict=True)) == 1}
+    return forms + tuple(sorted(near - set(forms)))
+
+
 def _term_tasks(notice: Notice, terms: list[str]) -> tuple[int, ...]:
 
     out: list[int] = []
     for term in terms:
-        keys = lexicon.term_forms(term)
+        keys = mention_forms(notice, term)
         out += [t.number for t in notice.tasks if any(k in fold(t.text) for k in keys)]
     return tuple(dict.fromkeys(out))
 
@@ -1070,7 +1086,7 @@ def step_tasks(notice: Notice, step: Step) -> tuple[int, ...]:
     if step.op == Op.MULTI_LEAD_TASKS:
         return tuple(t.number for t in tasks if (len(t.leads) == step.n if step.n else len(t.leads) > 1))
     if step.op == Op.MENTIONS:
-        keys = [k for term in step.terms for k in lexicon.term_forms(term)]
+        keys = [k for term in step.terms for k in mention_forms(notice, term)]
         return tuple(t.number for t in tasks if any(k in fold(t.text) for k in keys))
     if step.op == Op.NO_CO_TASKS:
         return tuple(t.number for t in tasks if t.leads and not t.co)

@@ -808,3 +808,18 @@ def test_which_of_the_two_units_leads_other_tasks(assistant, truth):
     answer = _converse(assistant, "Task 42 is shared by two departments, right? which ones?",
                        "and which of the two leads other tasks?")
     assert sorted(set(items(answer)) & set(others)) == others and 42 not in items(answer)
+
+
+def test_a_phrase_the_notice_writes_one_character_apart_counts_as_a_mention(assistant, notice):
+    want = [t.number for t in notice.tasks if "數據跨境流動" in t.text or "數據跨境流通" in t.text]
+    answer = assistant.ask("數據跨境流動喺份要點邊幾條有講到？")
+    assert sorted(set(items(answer))) == want and "數據跨境流通" in answer.answer
+
+
+def test_a_units_share_of_all_tasks(assistant, notice, truth):
+    led = sum(GDPA in t["leads"] for t in truth.values())
+    pct = round(100 * led / len(truth))
+    answer = assistant.ask("政數局牽頭的任務，佔全部任務的百分之幾？")
+    assert f"{led}項" in answer.answer and f"{pct}%" in answer.answer
+    answer = assistant.ask("What percentage of all tasks does the GSDMB lead?")
+    assert f"{led} of the {len(truth)} tasks" in answer.answer
