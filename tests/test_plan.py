@@ -393,9 +393,10 @@ def test_how_many_parts_and_the_last_one(assistant, notice):
 
 
 def test_every_mention_of_a_phrase_named_before_the_cue(assistant, notice):
-    want = [t.number for t in notice.tasks if "數據跨境流動" in t.text]
+    # (with the task that writes it 數據跨境流通, one character apart, named as such)
+    want = [t.number for t in notice.tasks if "數據跨境流動" in t.text or "數據跨境流通" in t.text]
     answer = assistant.ask("数据跨境流动在哪些任务里提到？")
-    assert want and items(answer) == want
+    assert want and items(answer) == want and "数据跨境流通" in answer.answer
 
 
 @pytest.mark.parametrize("question", ["深圳市自己的数字政府2024年工作要点里有什么任务？", "香港2024年施政报告里创新科技方面有哪些重点？",
