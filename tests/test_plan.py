@@ -824,3 +824,44 @@ def test_a_units_share_of_all_tasks(assistant, notice, truth):
     assert f"{led}項" in answer.answer and f"{pct}%" in answer.answer
     answer = assistant.ask("What percentage of all tasks does the GSDMB lead?")
     assert f"{led} of the {len(truth)} tasks" in answer.answer
+
+
+# -- names before cues, negations of the lead role (session of 2026-12-07) ----------------------------
+
+
+def test_a_name_holding_a_cue_word_is_a_name(assistant, truth):
+    # 省統計局 holds 統計 (a count cue): the aside still names the unit, and the unit's tasks are listed
+    plan = make_plan(assistant.notice, "我們是省統計局。請問我們出現在哪幾項？這些項目的牽頭單位是誰？")
+    assert plan.steps[0].op == Op.UNIT_TASKS and plan.steps[0].units == ("省統計局",)
+    answer = assistant.ask("我們是省統計局。請問我們出現在哪幾項？這些項目的牽頭單位是誰？")
+    mine = sorted(n for n, t in truth.items() if "省統計局" in _units(t))
+    assert sorted(set(items(answer))) == mine
+    assert all(u in answer.answer for n in mine for u in truth[n]["leads"])
+
+
+@pytest.mark.parametrize("question", ["沒有列牽頭單位的任務總共有哪些？",
+                                      "How many of the 55 tasks don't name any lead unit at all?"])
+def test_a_negated_lead_asks_for_the_tasks_without_one(assistant, truth, question):
+    (step,) = make_plan(assistant.notice, question).steps
+    assert step.op == Op.NO_LEAD_TASKS
+    want = sorted(n for n, t in truth.items() if not t["leads"])
+    answer = assistant.ask(question)
+    assert sorted(set(items(answer))) == want and str(len(want)) in answer.answer
+
+
+def test_a_unit_supporting_without_leading_is_co_only(assistant, truth):
+    (step,) = make_plan(assistant.notice, "Which tasks does the DRC support without leading them?").steps
+    assert step.op == Op.UNIT_TASKS and step.units == ("省發展改革委",) and step.role == "co_only"
+    answer = assistant.ask("Which tasks does the DRC support without leading them?")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if "省發展改革委" in t["co"])
+
+
+def test_every_name_holding_a_cue_phrase_is_listed_as_a_name(notice):
+    """The `names` row of zh.json is complete: a unit alias, term or title of the notice that holds a cue
+    phrase (統計局, 合作交流) is listed, so that no name raises a signal."""
+    from assistant import lexicon
+    from assistant.link import term_table, title_table, unit_aliases
+
+    for table in (unit_aliases(notice), term_table(notice), title_table(notice)):
+        for name, _ in table:
+            assert name.isascii() or not lexicon.cues(name), (name, lexicon.cues(name))

@@ -150,6 +150,11 @@ def cues(norm: str) -> tuple[Cue, ...]:
     Longer Chinese phrases hide the shorter ones they contain (「沒有牽頭」 is no_lead, not lead)."""
     found: list[Cue] = []
     taken = [False] * len(norm)
+    for name in words("names"):  # 統計局 is a name, not the count cue 統計
+        start = norm.find(name)
+        while start != -1:
+            taken[start:start + len(name)] = [True] * len(name)
+            start = norm.find(name, start + 1)
     for phrase, sigs in _zh_phrases():
         spans = []
         start = norm.find(phrase)
@@ -256,6 +261,8 @@ def asked_kinds(norm: str) -> list[str]:
 def mentions(norm: str, signal: str) -> bool:
     """A phrase of `signal` occurs in the question, even inside a longer cue of another signal
     (「有哪些任務」 is read as 'involved' and still asks for tasks)."""
+    for name in words("names"):
+        norm = norm.replace(name, " " * len(name))
     return any(signal in sigs and phrase in norm for phrase, sigs in _zh_phrases()) or \
         any(s == signal and pat.search(norm) for pat, s, _ in _en_patterns())
 
