@@ -979,9 +979,14 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
     steps: list[Step] = []
     # (a Chinese place the sound mending made the notice's own, 紹關 → 韶關, is not foreign)
     mended = set(foreign_terms(notice, norm))
-    foreign = any(not _CJK.search(t) or t in mended for t in foreign_terms(notice, question))
+    parts = _clauses(norm)
+    # (「我住在橫琴…」 "I'm a Macao resident working in Hengqin.": a place in what the asker says of themselves)
+    asides = [c for c in parts if _is_aside(c)] if len(parts) >= 2 and any(_asks(c) for c in parts) else []
+    asked = [c for c in parts if c not in asides]
+    foreign = any((not _CJK.search(t) or t in mended) and not (any(t in a for a in asides) and not any(t in c for c in asked))
+                  for t in foreign_terms(notice, question))
     local = replace(focus, history=list(focus.history), earlier=list(focus.earlier))
-    clauses = _asides_as_context(notice, _clauses(norm))
+    clauses = _asides_as_context(notice, parts)
     for k, clause in enumerate(clauses):
         step = read_step(notice, clause, local, topic, foreign)
         if step is None:
@@ -1033,7 +1038,7 @@ def _asides_as_context(notice: Notice, clauses: list[str]) -> list[str]:
     out: list[str] = []
     carry = ""
     for c in clauses:
-        if not _asks(c) and lexicon.starts_with_word(c.lstrip(), "first_person"):
+        if _is_aside(c):
             if not _names_something(notice, c):
                 continue
             words = _without(c, [(cue.start, cue.end) for cue in lexicon.cues(c)])
@@ -1045,6 +1050,11 @@ def _asides_as_context(notice: Notice, clauses: list[str]) -> list[str]:
         out.append(carry + c)
         carry = ""
     return out or clauses
+
+
+def _is_aside(clause: str) -> bool:
+    """The asker about themselves, asking nothing: 「我喺澳門住。」 "I'm drafting a briefing."."""
+    return not _asks(clause) and lexicon.starts_with_word(clause.lstrip(), "first_person")
 
 
 def _names_something(notice: Notice, clause: str) -> bool:

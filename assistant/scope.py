@@ -54,6 +54,7 @@ class ScopeEvidence:
 
     english: bool = False  # an English question: lower scores against Chinese passages are normal
     n_words: int = 0  # content words in the question (0: it only asks, about nothing named)
+    anchored: bool = False  # it writes four characters in a row that only one to three tasks write (瓊州海峽)
 
     @property
     def in_scope(self) -> bool:
@@ -61,7 +62,7 @@ class ScopeEvidence:
             return False
         if self.n_words == 0:  # "Who leads task -1?": nothing to be about (frame words score on their own)
             return False
-        if self.bm25 >= 8.0 or (self.bm25 >= 4.0 and self.coverage >= 0.5):
+        if self.bm25 >= 8.0 or (self.bm25 >= 4.0 and self.coverage >= 0.5) or self.anchored:
             return True
         if self.english and self.coverage >= 0.75 and self.bm25 >= 2.5:
             return True  # every content word is one the English gloss of the notice uses
@@ -100,7 +101,9 @@ def foreign_terms(notice: Notice, question: str) -> list[str]:
     foreign = [p for p in places if p not in vocab and re.sub(r"[省市区县镇]$", "", p) not in vocab
                and re.sub(r"[省市区县镇]$", "", p) not in home]
     # English names: a capitalised word inside the sentence that the gloss never uses (Shanghai, Paris).
-    foreign += [m.lower() for m in _EN_NAME.findall(question) if stem(m.lower()) not in en_vocab and m.lower() not in home]
+    # ("Greater Bay Aera": a typo of a word the gloss uses is not a name)
+    foreign += [m.lower() for m in _EN_NAME.findall(question)
+                if stem(lexicon.respell(m.lower())) not in en_vocab and m.lower() not in home]
     foreign += [y for y in _YEAR.findall(folded) if y not in vocab]
     # another government's own plan or report (「深圳市自己的數字政府工作要點」「香港施政報告」)
     foreign += [m.group(0) for m in _OTHER_PLAN.finditer(folded)]
@@ -114,6 +117,25 @@ def foreign_terms(notice: Notice, question: str) -> list[str]:
 
 # Places whose own public services people ask about, and how the notice writes them in compounds.
 _OWN_PLACES = {"香港": ("香港", "港澳", "粤港澳", "港"), "澳门": ("澳门", "港澳", "粤港澳", "澳")}
+
+
+@lru_cache(maxsize=2)
+def _rare_grams(notice: Notice) -> frozenset[str]:
+    """Runs of four characters that the sentences of one to three tasks write: a topic of the notice's own."""
+    seen: dict[str, int] = {}
+    for t in notice.tasks:
+        body = fold(t.body)
+        for gram in {body[i:i + 4] for i in range(len(body) - 3)}:
+            if re.fullmatch(r"[\u3400-\u9fff]{4}", gram):
+                seen[gram] = seen.get(gram, 0) + 1
+    return frozenset(g for g, n in seen.items() if n <= 3)
+
+
+def _anchored(notice: Notice, folded: str) -> bool:
+    for alias, _unit in unit_aliases(notice):  # 「廣東省政務服務和數據管理局局長」 names a unit, not a topic
+        folded = folded.replace(alias, " ")
+    rare = _rare_grams(notice)
+    return any(run[i:i + 4] in rare for run in re.findall(r"[\u3400-\u9fff]{4,}", folded) for i in range(len(run) - 3))
 
 
 @lru_cache(maxsize=2)
@@ -175,4 +197,5 @@ def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
         foreign=tuple(foreign),
         english=not re.search(r"[\u3400-\u9fff]", question),
         n_words=total,
+        anchored=_anchored(notice, folded),
     )

@@ -865,3 +865,32 @@ def test_every_name_holding_a_cue_phrase_is_listed_as_a_name(notice):
     for table in (unit_aliases(notice), term_table(notice), title_table(notice)):
         for name, _ in table:
             assert name.isascii() or not lexicon.cues(name), (name, lexicon.cues(name))
+
+
+@pytest.mark.parametrize("typed, meant", [("taks", "task"), ("aera", "area"), ("ietm", "item"),
+                                          ("blockchian", "blockchain"), ("paris", "paris"), ("factory", "factory")])
+def test_english_typos_are_mended_only_when_one_word_fits(typed, meant):
+    from assistant import lexicon
+
+    assert lexicon.respell(typed) == meant
+
+
+def test_typos_in_english_names_and_words_are_not_foreign(assistant, truth):
+    answer = assistant.ask("Data special zone for the Greater Bay Aera - who leads it?")
+    assert not answer.refused and items(answer)[:1] == [4] and all(u in answer.answer for u in truth[4]["leads"])
+    (step, *_) = make_plan(assistant.notice, "For our unit's checklist: who leads taks 48, and is any other unit named in it?").steps
+    assert step.op == Op.WHO_LEADS and step.tasks == (48,)
+
+
+def test_a_place_the_asker_says_of_themselves_is_context_not_the_question(assistant, truth):
+    answer = assistant.ask("I'm a Macao resident working in Hengqin. Does this plan say anything about making the "
+                           "Mainland Travel Permit for Hong Kong and Macao Residents easier to use, and who is in charge of that?")
+    assert not answer.refused and 1 in items(answer) and all(u in answer.answer for u in truth[1]["leads"])
+    # the same place asked about is still a place the notice does not cover
+    assert assistant.ask("What's the weather in Hengqin tomorrow?").refused
+
+
+def test_four_characters_only_a_few_tasks_write_put_a_question_in_scope(assistant, notice):
+    answer = assistant.ask("瓊州海峽過海會唔會方便啲？")
+    want = [t.number for t in notice.tasks if "瓊州海峽" in t.text]
+    assert not answer.refused and items(answer)[:1] == want and "徐聞港" in answer.answer

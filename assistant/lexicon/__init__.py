@@ -105,27 +105,29 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
 @lru_cache(maxsize=4096)
-def _respell(word: str) -> str:
-    """A long English word the vocabulary lacks, one edit (swap, drop, add, change a letter) from exactly
-    one word it has, is that word ("blockchian" → "blockchain"); anything else is left as typed, and so is a
-    word that only adds or drops a last letter ("factory")."""
+def respell(word: str) -> str:
+    """An English word the vocabulary lacks, one edit from exactly one word it has, is that word: for a
+    long word (6 letters or more) any edit ("blockchian" → "blockchain"), for a short one (4–5 letters)
+    only two letters swapped ("taks" → "task", "Aera" → "area": another edit of a short word too often
+    makes a different word). Anything else is left as typed, and so is a long word that only adds or
+    drops a last letter ("factory" is not "factor")."""
     known = _english_words()
-    if len(word) < 6 or word in known or word.rstrip("s") in known:
+    if len(word) < 4 or word in known or word.rstrip("s") in known:
         return word
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     edits = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    edits |= {a + b[1:] for a, b in splits if b}
-    edits |= {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
-    edits |= {a + c + b for a, b in splits for c in _ALPHABET}
-    # a letter more or less at the end is another word, not a typo ("factory" is not "factor")
-    found = sorted(e for e in edits if e in known and len(e) >= 5 and not (e.startswith(word) or word.startswith(e)))
+    if len(word) >= 6:
+        edits |= {a + b[1:] for a, b in splits if b}
+        edits |= {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
+        edits |= {a + c + b for a, b in splits for c in _ALPHABET}
+    found = sorted(e for e in edits if e in known and len(e) >= 4 and not (e.startswith(word) or word.startswith(e)))
     return found[0] if len(found) == 1 else word
 
 
 def normalise(question: str) -> str:
     """The form every linker and cue reader works on: folded, English typos mended, Cantonese
     rewritten to Mandarin."""
-    folded = re.sub(r"[a-z]{6,}", lambda m: _respell(m.group(0)), fold(question))
+    folded = re.sub(r"(?<![a-z'])[a-z]{4,}(?![a-z'])", lambda m: respell(m.group(0)), fold(question))
     for a, b in _variants():
         folded = folded.replace(a, b)
     if not is_cantonese(folded):
