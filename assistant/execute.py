@@ -522,6 +522,10 @@ def mentions(step: Step, ctx: Context) -> Result:
         if in_preamble:
             text += "序言也提到它。"
     quotes = {t.number: _sentence_with(t, forms) for t in tasks}
+    if 0 < len(tasks) <= 3:  # few enough to show where: the sentence that mentions it, in each task
+        for t in tasks:
+            rendering = english_rendering(quotes[t.number]) if ctx.english else ""
+            text += f"\n「{quotes[t.number]}」" + (f' ("{rendering}")' if rendering else "") + f" {cite(t.number, ctx.english)}"
     nums = tuple(t.number for t in tasks)
     return Result(step, text, nums, quotes, tasks=nums)
 
@@ -538,10 +542,9 @@ def _as_written(notice: Notice, key: str) -> str:
 
 
 def _sentence_with(task: Task, keys: tuple[str, ...]) -> str:
-    for s in extractive.sentences(task):
-        if any(k in fold(s) for k in keys):
-            return s
-    return ""
+    """The first sentence of the task that writes one of the keys, its title only when nothing after does."""
+    found = [s for s in extractive.sentences(task) if any(k in fold(s) for k in keys)]
+    return next((s for s in found if s.rstrip("。") != task.title), found[0] if found else "")
 
 
 def document(step: Step, ctx: Context) -> Result:

@@ -894,3 +894,9 @@ def test_four_characters_only_a_few_tasks_write_put_a_question_in_scope(assistan
     answer = assistant.ask("瓊州海峽過海會唔會方便啲？")
     want = [t.number for t in notice.tasks if "瓊州海峽" in t.text]
     assert not answer.refused and items(answer)[:1] == want and "徐聞港" in answer.answer
+
+
+def test_a_term_few_tasks_mention_is_shown_where_it_is_written(assistant, notice):
+    want = [t.number for t in notice.tasks if "智慧教育平臺" in t.text]
+    answer = assistant.ask("細路仔讀書方面，有冇提到智慧教育平台？")
+    assert sorted(set(items(answer))) == want and "國家中小學智慧教育平臺" in answer.answer
