@@ -20,6 +20,7 @@ from corpus.script import fold
 from index import Hit
 
 from . import extractive, lexicon, lookup
+from .link import everyday_topics
 from .lookup import cite, listing, unit_name
 from .plan import Op, Step, mention_forms, role_holds, step_tasks, task_meets
 from .scope import assess
@@ -627,7 +628,9 @@ def _exact_mentions(notice: Notice, query: str, ranked: list[int], fewest: int =
         hits = [t.number for t in notice.tasks if phrase in fold(t.text)]
         if fewest <= len(hits) <= 3:
             out += sorted(hits, key=lambda n: ranked.index(n) if n in ranked else 99)
-    return out
+    for _word, tasks in everyday_topics(notice, query):  # 找工作: the best of the tasks that write 就業
+        out += sorted(tasks, key=lambda n: ranked.index(n) if n in ranked else 99)[:1]
+    return list(dict.fromkeys(out))
 
 
 def _close_hits(task_hits: list[Hit], limit: int = 3) -> list[Hit]:

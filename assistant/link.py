@@ -375,6 +375,22 @@ def link(notice: Notice, norm: str) -> Links:
     return links
 
 
+def everyday_topics(notice: Notice, norm: str) -> list[tuple[str, tuple[int, ...]]]:
+    """(the notice's word, the tasks that write it) for each everyday word of the question whose notice
+    word is a specific topic — written in one to four tasks (看病 → 醫療; "ai" → 人工智能 is in six)."""
+    out = []
+    for _everyday, word in lexicon.everyday_words(norm):
+        tasks = _tasks_writing(notice, fold(word))
+        if 1 <= len(tasks) <= 4:
+            out.append((word, tasks))
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _tasks_writing(notice: Notice, folded_word: str) -> tuple[int, ...]:
+    return tuple(t.number for t in notice.tasks if folded_word in fold(t.body))
+
+
 def english_term(norm: str) -> list[str]:
     """Chinese terms for the English words of a question (「artificial intelligence」 → 人工智能)."""
     out = []

@@ -22,6 +22,7 @@ from index import Hit, HybridRetriever, open_retriever
 from .answer import Answer, Citation
 from .execute import Context, Result, execute
 from .explain import ExplanationCache, worth_explaining
+from .link import everyday_topics
 from .plan import Focus, Op, Plan, advance, make_plan, step_sections
 from .prompts import refusal_text
 from .scope import assess
@@ -201,6 +202,8 @@ class Assistant:
     def _search(self, query: str) -> list[Hit]:
         """Hybrid search; if the index broke under us (folder deleted, corrupt), rebuild it once,
         and if even that fails keep answering from BM25 alone rather than not at all."""
+        # everyday words bring the notice's own words along (看病 → 醫療, "smes" → 中小企業)
+        query = " ".join([query, *(word for word, _tasks in everyday_topics(self.notice, query))])
         try:
             return self.retriever.search(query)
         except Exception as e:  # chromadb raises many types for a vanished or damaged store

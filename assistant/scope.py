@@ -187,7 +187,10 @@ def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
     words, _places = _content_words(folded)
     english = [stem(w) for w in _EN_WORD.findall(folded) if w not in STOPWORDS and w not in _FRAME and len(w) > 2]
     en_vocab = _english_vocabulary()
-    covered = sum(w in vocab for w in words) + sum(w in en_vocab for w in english)
+    # everyday words for the notice's topics (看病 for 醫療, "smes" for 中小企業) are words the notice covers
+    everyday = " ".join(word for word, _ in lexicon.everyday_words(folded))
+    covered = sum(w in vocab or (w in everyday) for w in words) + \
+        sum(w in en_vocab or bool(re.search(rf"(?<![a-z]){re.escape(w)}", everyday)) for w in english)
     total = len(words) + len(english)
     foreign = foreign_terms(notice, question)
     return ScopeEvidence(

@@ -900,3 +900,24 @@ def test_a_term_few_tasks_mention_is_shown_where_it_is_written(assistant, notice
     want = [t.number for t in notice.tasks if "智慧教育平臺" in t.text]
     answer = assistant.ask("細路仔讀書方面，有冇提到智慧教育平台？")
     assert sorted(set(items(answer))) == want and "國家中小學智慧教育平臺" in answer.answer
+
+
+def test_the_everyday_table_maps_words_the_notice_lacks_to_words_it_writes(notice):
+    from assistant import lexicon
+    from assistant.link import notice_text
+    from corpus.script import fold
+
+    text = notice_text(notice)
+    for everyday, word in lexicon.table("everyday")["pairs"]:
+        assert fold(word) in text, word
+        assert fold(everyday) not in text, everyday
+
+
+@pytest.mark.parametrize("question, term", [
+    ("看病方面有什么数字化的新举措", "醫療數字化"), ("找工作的话，要点里说要建什么平台", "就業信息平臺"),
+    ("I run a small factory. Does the plan say anything about helping SMEs go digital?", "中小企業數字化轉型"),
+    ("我經營一家無人機公司，想知道省裡今年在低空方面有什麼安排，是哪個部門在負責？", "數字低空"),
+])
+def test_everyday_words_find_the_notices_topic(assistant, notice, question, term):
+    answer = assistant.ask(question)
+    assert not answer.refused and term in notice.tasks[items(answer)[0] - 1].text

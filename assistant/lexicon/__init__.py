@@ -124,14 +124,7 @@ def respell(word: str) -> str:
     return found[0] if len(found) == 1 else word
 
 
-def normalise(question: str) -> str:
-    """The form every linker and cue reader works on: folded, English typos mended, Cantonese
-    rewritten to Mandarin."""
-    folded = re.sub(r"(?<![a-z'])[a-z]{4,}(?![a-z'])", lambda m: respell(m.group(0)), fold(question))
-    for a, b in _variants():
-        folded = folded.replace(a, b)
-    if not is_cantonese(folded):
-        return folded
+def _rewrite_yue(folded: str) -> str:
     out, i = [], 0
     rules = _yue_rules()
     while i < len(folded):
@@ -144,6 +137,15 @@ def normalise(question: str) -> str:
             out.append(folded[i])
             i += 1
     return "".join(out)
+
+
+def normalise(question: str) -> str:
+    """The form every linker and cue reader works on: folded, English typos mended, Cantonese
+    rewritten to Mandarin."""
+    folded = re.sub(r"(?<![a-z'])[a-z]{4,}(?![a-z'])", lambda m: respell(m.group(0)), fold(question))
+    for a, b in _variants():
+        folded = folded.replace(a, b)
+    return _rewrite_yue(folded) if is_cantonese(folded) else folded
 
 
 @lru_cache(maxsize=1024)
@@ -325,6 +327,31 @@ def term_aliases() -> tuple[tuple[str, str], ...]:
     """(folded everyday name, the notice's term), longest first: 回鄉證 → 港澳居民往來內地通行證."""
     pairs = {fold(k): v for k, v in table("zh").get("term_aliases", {}).items()}
     return tuple(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
+
+
+@cache
+def _everyday() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(a pattern for an everyday word as a normalised question writes it, the notice's word), longest first."""
+    pairs: dict[str, str] = {}
+    for everyday, notice_word in table("everyday")["pairs"]:
+        key = fold(everyday)
+        for form in {key, _rewrite_yue(key)}:  # 睇醫生 as typed, and as a Cantonese question is read
+            pairs.setdefault(form, notice_word)
+    ordered = sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+    return tuple((re.compile(re.escape(k) if not k.isascii() else rf"(?<![a-z]){re.escape(k)}(?![a-z])"), v)
+                 for k, v in ordered)
+
+
+def everyday_words(norm: str) -> list[tuple[str, str]]:
+    """(everyday word, the notice's word) for each everyday word of a normalised question (看病 → 醫療,
+    "small business" → 中小企業); a longer word hides the shorter ones it holds."""
+    found, taken = [], [False] * len(norm)
+    for pattern, notice_word in _everyday():
+        for m in pattern.finditer(norm):
+            if not any(taken[m.start():m.end()]):
+                taken[m.start():m.end()] = [True] * (m.end() - m.start())
+                found.append((m.group(0), notice_word))
+    return found
 
 
 def english_units() -> dict[str, str]:
