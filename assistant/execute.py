@@ -22,8 +22,8 @@ from index import Hit
 from . import extractive, lexicon, lookup
 from .link import everyday_topics
 from .lookup import cite, listing, unit_name
-from .plan import Op, Step, mention_forms, role_holds, step_tasks, task_meets
-from .scope import assess
+from .plan import Op, Step, answered_units, mention_forms, role_holds, step_tasks, task_meets
+from .scope import assess, content_words
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def who(step: Step, ctx: Context) -> Result:
     parts = [_count_line(t, ctx.english) * step.count + lookup.responsibility(t, ctx.english) for t in tasks]
     return Result(step, "\n\n".join(parts), tuple(t.number for t in tasks),
                   {t.number: _resp_quote(t) for t in tasks}, tasks=tuple(t.number for t in tasks),
-                  units=_named_units(tasks))
+                  units=answered_units(tasks))
 
 
 def _count_line(task: Task, english: bool) -> str:
@@ -73,10 +73,6 @@ def _count_line(task: Task, english: bool) -> str:
         return (f"Task {task.number} names {len(task.leads)} lead unit(s) and {len(task.co)}{more} co-responsible "
                 f"unit(s), {len(task.units)}{more} in all. ")
     return f"第{task.numeral}項列出牽頭單位{len(task.leads)}個、按職責分工負責單位{len(task.co)}個{'(另有「等有關單位」)' if more else ''},共{len(task.units)}個。"
-
-
-def _named_units(tasks: list[Task]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(u for t in tasks for u in (t.leads or t.co)))
 
 
 def who_involved(step: Step, ctx: Context) -> Result:
@@ -98,7 +94,7 @@ def who_involved(step: Step, ctx: Context) -> Result:
         parts.append(count + (head + (" " if ctx.english and head else "")) + lookup.responsibility(t, ctx.english))
     return Result(step, "\n\n".join(parts), tuple(t.number for t in tasks),
                   {t.number: _resp_quote(t) for t in tasks}, tasks=tuple(t.number for t in tasks),
-                  units=_named_units(tasks))
+                  units=answered_units(tasks))
 
 
 def does_lead(step: Step, ctx: Context) -> Result:
@@ -582,6 +578,12 @@ def _context_tasks(step: Step, ctx: Context) -> tuple[list[Task], bool, str]:
     """(the tasks a content step rests on, in scope?, header answer) — named tasks, or retrieval."""
     if step.tasks and step.linked_by != "term":
         return _tasks(ctx, step.tasks[:3]), True, ""
+    if step.op == Op.NOT_STATED and step.context:
+        # 「數字人民幣試點在哪一項？」「試點城市具體有哪些？」: a fact asked of the task just discussed, when
+        # that task writes a word of the question
+        first = ctx.notice.tasks[step.context[0] - 1]
+        if any(w in fold(first.text) for w in content_words(step.query)):
+            return [first], True, ""
     hits = ctx.search(step.query)
     if step.tasks:  # tasks that mention a named term: the ones retrieval ranks best for the question
         rank = {h.task: i for i, h in enumerate(hits)}
@@ -677,8 +679,7 @@ _FACT_PRESENT = {
     "budget": re.compile(r"\d[\d.,]*\s*(?:億|万|萬)?元|資金\d|經費\d"),
     "population": re.compile(r"\d[\d.,]*\s*(?:萬|億)?人"),
     "when": re.compile(r"\d{4}年|年底|年內|上半年|下半年|月底|\d+月"),
-    # (a digit inside a name — 5G, IPv6 — is not a figure)
-    "figure": re.compile(r"(?<![A-Za-z\d])\d(?![\d.]*[A-Za-z])|[一二兩三四五六七八九十百千萬]+(?:個|家|項|萬|億|人|次|屆|輪|期|批次|條|類|座|所)|%"),
+    "figure": extractive.FIGURE,
     "person": re.compile(r"(?!)"),  # the notice names no officials
     "howto": re.compile(r"(?!)"),  # the notice sets tasks, not application procedures
     "contact": re.compile(r"\d{7,}|https?://|www\.|@"),

@@ -11,7 +11,11 @@ from corpus import Notice, Task
 from index.glossary import expand_english
 from index.segment import tokens
 
+from . import lexicon
+
 _SENTENCE = re.compile(r"[^。;]+[。;]?")
+# a figure the notice gives (50家, 10%, 第十五屆; a digit inside a name — 5G, IPv6 — is not one)
+FIGURE = re.compile(r"(?<![A-Za-z\d])\d(?![\d.]*[A-Za-z])|[一二兩三四五六七八九十百千萬]+(?:個|家|項|萬|億|人|次|屆|輪|期|批次|條|類|座|所)|%")
 
 
 def sentences(task: Task) -> list[str]:
@@ -31,10 +35,12 @@ def best_sentences(task: Task, question: str, limit: int, scorer: Scorer | None 
         ranked = sorted(range(len(body)), key=lambda i: -sims[i])[:limit]
         return [body[i] for i in sorted(ranked)]
     q = set(tokens(question + " " + expand_english(question)))
+    # 「還有別的數量目標嗎？」: a question after figures prefers the sentences that give one
+    figures = 4 if lexicon.find_word(lexicon.normalise(question), "figure_words") else 0
     scored = []
     for pos, s in enumerate(body):
         overlap = q & set(tokens(s))
-        scored.append((sum(len(w) for w in overlap), pos, s))
+        scored.append((sum(len(w) for w in overlap) + figures * bool(FIGURE.search(s)), pos, s))
     best = sorted((x for x in scored if x[0] > 0), key=lambda x: (-x[0], x[1]))[:limit]
     title_words = q & set(tokens(task.title))
     if title_words and all(set(tokens(s)) & q <= title_words for _, _, s in best):

@@ -295,7 +295,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     yes_no = "yes_no" in sig
     asks_who = bool({"lead", "who", "co", "involved"} & sig)
 
-    if "return" in sig and not tasks and (picked := _returned_to(clause, focus, topic)):
+    if "return" in sig and not tasks and not units and (picked := _returned_to(clause, focus, topic)):
         # 「回到剛才教育那一項」 "going back to the first one": a task from earlier in the conversation
         return _task_step(picked, (), sig, role, clause, content, "focus")
     if (m := _ordinal_ref().search(clause)) and focus.tasks and not tasks:
@@ -379,9 +379,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             and not ({"most", "least", "no_lead", "more_than_one", "no_co", "all_of", "mention"} & sig) and not n_leads:
         # 「第三部分有哪些單位當牽頭單位？」 "which units lead in section 10": the units of that role there
         return Step(Op.UNITS_IN, tasks=pool, sections=agg_sections, role=role, count=count, query=clause)
-    if ({"most", "least"} & sig) and ({"section_word", "section_of"} & sig) and not tasks and not units \
-            and not agg_sections:
+    sections_before = _about_sections(focus) and not asks_who and not lexicon.find_word(clause, "unit_words")
+    if ({"most", "least"} & sig) and (({"section_word", "section_of"} & sig) or sections_before) and not tasks \
+            and not units and not agg_sections:
         # "which section has the most tasks that name no lead unit": the sections ranked by such tasks;
+        # "How many sections…?" "Which one has the most tasks?": the sections just asked about
         # 「這類任務在哪一部分最集中」: by the tasks the last answer filtered
         filters = _task_filters(sig, (), n_leads, (), clause)
         if not filters and "followup_ref" in sig and (kept := _kept_filter(focus)) is not None:
@@ -460,6 +462,12 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.WHO_INVOLVED, tasks=focus.tasks[:3], exclude=units, query=clause, linked_by="focus")
     if not units and not tasks and "unit_ref" in sig and focus.result_units:
         units = focus.result_units
+        two = [c for c in lexicon.cues(clause) if c.signal == "unit_ref" and lexicon.find_word(c.phrase, "two_of")]
+        if two and len(units) < 2 and len(earlier := _units_so_far(focus)) >= 2:
+            # 「工信廳牽頭幾項？」「發改委呢？」「那兩家都參與的任務有哪些？」: the two units just discussed
+            units = earlier[-2:]
+            if {"joint", "all_of"} & sig:
+                return Step(Op.SHARED_TASKS, units=units, role=role, count=count, query=clause, linked_by="focus")
         role = role if role != "any" or "lead" not in sig else "lead"
         exclude_tasks = focus.tasks if "else" in sig else ()
         return Step(Op.UNIT_TASKS, units=units, role=role, count=count, exclude_tasks=exclude_tasks, query=clause,
@@ -575,6 +583,23 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
                 context=() if named else focus.tasks[:3])
 
 
+def _about_sections(focus: Focus) -> bool:
+    """The last question was about sections (their tasks, their number), so "which one" is a section."""
+    prev = focus.step
+    return prev is not None and (prev.op in (Op.SECTION_TASKS, Op.RANK_SECTIONS, Op.SECTION_OF) or (
+        prev.op == Op.DOCUMENT and "section_word" in lexicon.signals(prev.query)))
+
+
+def _units_so_far(focus: Focus) -> tuple[str, ...]:
+    """The distinct units the conversation's steps named, oldest first (the last named last)."""
+    seen: dict[str, None] = {}
+    for step in focus.history:
+        for unit in step.units:
+            seen.pop(unit, None)
+            seen[unit] = None
+    return tuple(seen)
+
+
 def _returned_to(clause: str, focus: Focus, topic: TopicLinker | None) -> tuple[int, ...]:
     """The task a 'going back' part means: the first one discussed, or the earlier one its words are about."""
     before = [ts for ts in focus.earlier if ts and ts != focus.tasks]
@@ -671,7 +696,9 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
             and ({"lead", "co", "involved", "only", "no_lead", "list", "count"} & sig) and "among" not in sig:
         # 「那它按職責分工負責的呢？」 after 「省科技廳牽頭哪些任務？」: the same unit, another role
         return replace(prev, role=role, count=count, query=clause, linked_by="focus")
-    if "among" in sig and focus.units and ({"lead", "co", "involved", "list", "count"} & sig):
+    # 「裡面提到了哪些新興技術？」: what the task in focus says, not the unit's tasks again
+    says = bool(content) and "mention" in sig and not ({"lead", "co", "involved"} & sig)
+    if "among" in sig and focus.units and ({"lead", "co", "involved", "list", "count"} & sig) and not says:
         return Step(Op.UNIT_TASKS, units=focus.units, role=role, count=count, within=focus.tasks, query=clause,
                     linked_by="focus")
     if "among" in sig and focus.tasks and "no_lead" in sig:
@@ -685,7 +712,8 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
         if exclude and step.op in (Op.WHO_INVOLVED, Op.WHO_SHARES, Op.WHO_LEADS):
             step = replace(step, op=Op.WHO_INVOLVED, exclude=exclude)
         return step
-    if focus.units and ({"list", "count", "lead", "co", "involved"} & sig) and prev is not None and prev.op in NEEDS_UNIT:
+    if focus.units and ({"list", "count", "lead", "co", "involved"} & sig) and prev is not None and prev.op in NEEDS_UNIT \
+            and not says:
         return replace(prev, role=role, count=count, query=clause, linked_by="focus")
     if tasks and ({"describe", "followup_ref", "yes_no"} & sig or content):
         fact = _not_stated_fact(sig)
@@ -1007,7 +1035,9 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
         if not about and step.op == Op.CONTENT and step.linked_by == "topic" and topic is not None and k + 1 < len(clauses):
             # 「數字家庭試點寫在哪一項？住建廳在那一項…」: later parts point at the task this part is about
             about = tuple(topic(step.query)[0][:1])
-        advance(local, step, about, step_sections(notice, step))
+        # "Who leads task 38, and in how many tasks does that unit appear?": the units the first part names
+        named = answered_units([notice.tasks[n - 1] for n in about]) if step.op in NEEDS_TASK else ()
+        advance(local, step, about, step_sections(notice, step), named)
     if not steps:
         steps = [Step(Op.CONTENT, query=norm, linked_by="topic")]
     confidence = min(_confidence(s) for s in steps)
@@ -1103,6 +1133,11 @@ def step_tasks(notice: Notice, step: Step) -> tuple[int, ...]:
     if step.op == Op.FILTER_TASKS:
         return tuple(t.number for t in tasks if task_meets(t, step))
     return step.tasks
+
+
+def answered_units(tasks: list[Task] | tuple[Task, ...]) -> tuple[str, ...]:
+    """The units an answer about these tasks names as responsible ("that unit"): the leads, else who shares."""
+    return tuple(dict.fromkeys(u for t in tasks for u in (t.leads or t.co)))
 
 
 def role_holds(task: Task, unit: str, role: str) -> bool:

@@ -921,3 +921,58 @@ def test_the_everyday_table_maps_words_the_notice_lacks_to_words_it_writes(notic
 def test_everyday_words_find_the_notices_topic(assistant, notice, question, term):
     answer = assistant.ask(question)
     assert not answer.refused and term in notice.tasks[items(answer)[0] - 1].text
+
+
+# -- conversations: what a follow-up points at (session of 2026-12-07) ---------------------------------
+
+
+def test_the_two_units_just_discussed(assistant, truth):
+    plan_answer = _converse(assistant, "工信厅牵头几项？", "发改委呢？", "那两家都参与的任务有哪些？")
+    both = sorted(n for n, t in truth.items() if {"省工業和信息化廳", "省發展改革委"} <= _units(t))
+    assert sorted(set(items(plan_answer))) == both
+    # 「哪兩個城市」 asks which two cities: a question word, not 「那兩個」 pointing back
+    plan = make_plan(assistant.notice, "第十六項數字金融由哪些單位負責？文中支持哪兩個城市建設數字金融聚集區？")
+    assert [s.op for s in plan.steps] == [Op.WHO_INVOLVED, Op.CONTENT]
+
+
+def test_going_back_to_a_unit_by_name(assistant, notice, truth):
+    answer = _converse(assistant, "政數局牽頭的任務有幾項？", "工信廳呢？", "那回到政數局，它牽頭的任務裡有哪些在第一部分？")
+    first = {t.number for t in notice.tasks if t.section.number == 1}
+    assert sorted(set(items(answer))) == sorted(n for n in first if GDPA in truth[n]["leads"])
+
+
+def test_which_one_after_a_question_about_sections_is_a_section(assistant, notice):
+    answer = _converse(assistant, "How many sections does the plan have?", "Which one has the most tasks, and how many?")
+    sizes = Counter(t.section.number for t in notice.tasks)
+    biggest = max(sizes, key=sizes.get)
+    assert sorted(set(items(answer))) == sorted(t.number for t in notice.tasks if t.section.number == biggest)
+    assert str(sizes[biggest]) in answer.answer
+
+
+def test_that_unit_in_a_later_part_is_the_unit_the_first_part_names(assistant, truth):
+    (lead,) = truth[38]["leads"]
+    plan = make_plan(assistant.notice, "Who leads task 38, and in how many tasks does that unit appear in total?")
+    assert plan.steps[1].op == Op.UNIT_TASKS and plan.steps[1].units == (lead,)
+    answer = assistant.ask("Who leads task 38, and in how many tasks does that unit appear in total?")
+    mine = [n for n, t in truth.items() if lead in _units(t)]
+    assert sorted(set(items(answer))) == sorted(mine) and str(len(mine)) in answer.answer
+
+
+def test_what_the_task_in_focus_mentions_is_its_content(assistant):
+    answer = _converse(assistant, "我們是衛健委。醫療數字化那項是我們牽頭嗎？", "裡面提到了哪些新興技術？")
+    assert items(answer) == [32] and all(w in answer.answer for w in ("5G", "人工智能", "北斗"))
+
+
+def test_a_fact_asked_after_a_task_is_asked_of_that_task(assistant):
+    answer = _converse(assistant, "数字人民币试点在哪一项？", "试点城市具体有哪些？")
+    assert answer.not_stated and items(answer) == [16]
+    answer = _converse(assistant, "我想了解数据交易相关的任务，主要在哪一项？", "培育数据要素型企业的目标是多少？",
+                       "这一项里还有别的数量目标吗？")
+    assert items(answer) == [22] and "50个" in answer.answer
+
+
+def test_more_ways_to_ask_a_date_or_a_winner(assistant, notice):
+    answer = assistant.ask("我喺香港做記者，想問：呢份文件係邊日發出㗎？係邊個部門發嘅？")
+    assert notice.date in answer.answer and notice.issuer in answer.answer
+    (step,) = make_plan(notice, "Who won the 'Data Elements x' (數據要素×) competition?").steps
+    assert step.op == Op.NOT_STATED and step.fact == "person"

@@ -202,6 +202,11 @@ def _sound(char: str) -> str:
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
+@cache
+def _question_chars() -> frozenset[str]:
+    return frozenset(w for w in words("question_words") if len(w) == 1)
+
+
 def _homophone_cues(norm: str, taken: list[bool]) -> list[Cue]:
     """A cue phrase typed with one wrong character of the same sound (對像 for 對象, 牽投 for 牽頭):
     read as the phrase, where no exact cue already took those characters."""
@@ -217,7 +222,10 @@ def _homophone_cues(norm: str, taken: list[bool]) -> list[Cue]:
                 hit = sounds.get(tuple(_sound(c) for c in window))
                 if hit is None and length >= 3:
                     hit = sounds.get(("~",) + tuple(_sound(c).rstrip("12345") for c in window))
-                if hit and sum(a != b for a, b in zip(window, hit[0], strict=True)) == 1:
+                # (哪 for 那 is another question, not a typo: question words are never swapped in)
+                if hit and sum(a != b for a, b in zip(window, hit[0], strict=True)) == 1 and not any(
+                        a != b and (a in _question_chars() or b in _question_chars())
+                        for a, b in zip(window, hit[0], strict=True)):
                     found.extend(Cue(s, hit[0], start, end) for s in hit[1])
                     taken[start:end] = [True] * length
     return found
