@@ -319,9 +319,11 @@ def multi_lead_tasks(step: Step, ctx: Context) -> Result:
     return Result(step, head + "\n" + "\n".join(lines), nums, tasks=nums)
 
 
-_FILTER_ZH = {"no_lead": "沒有指定牽頭單位", "multi_lead": "由多於一個單位牽頭", "no_co": "沒有列按職責分工負責的單位"}
+_FILTER_ZH = {"no_lead": "沒有指定牽頭單位", "multi_lead": "由多於一個單位牽頭", "no_co": "沒有列按職責分工負責的單位",
+              "has_lead": "指定了牽頭單位", "has_co": "列有按職責分工負責的單位"}
 _FILTER_EN = {"no_lead": "name no lead unit", "multi_lead": "have more than one lead unit",
-              "no_co": "name no co-responsible unit (按職責分工負責)"}
+              "no_co": "name no co-responsible unit (按職責分工負責)", "has_lead": "name a lead unit",
+              "has_co": "name co-responsible units (按職責分工負責)"}
 _CONDITION_ROLE_ZH = {"lead": "牽頭", "co": "按職責分工負責", "any": "參與(牽頭或按職責分工負責)"}
 _CONDITION_ROLE_EN = {"lead": "leads", "co": "shares (按職責分工負責)", "any": "is named in (lead or co-responsible)"}
 
@@ -358,7 +360,12 @@ def filter_tasks(step: Step, ctx: Context) -> Result:
                 (f": {listing(tasks, True)}." if tasks else "."))
     else:
         text = (f"同時符合以下條件({';'.join(conds)})的任務有{len(tasks)}項" + (f":{listing(tasks, False)}。" if tasks else "。"))
-    return Result(step, text, nums, tasks=nums)
+    cited = nums
+    if step.within and len(step.within) <= 3 and set(step.filters) <= {"has_lead", "has_co", "no_lead", "no_co"}:
+        # 「兩項中哪一項有牽頭單位？」: who is responsible for each of them is the evidence
+        text += "\n" + "\n".join(lookup.responsibility(t, ctx.english) for t in _tasks(ctx, step.within))
+        cited = tuple(dict.fromkeys(nums + tuple(step.within)))
+    return Result(step, text, cited, tasks=nums)
 
 
 def rank_tasks(step: Step, ctx: Context) -> Result:

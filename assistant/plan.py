@@ -349,12 +349,13 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     doc_before = focus.step is None or focus.step.op == Op.DOCUMENT  # "number of tasks? number of sections?"
     if count and "totals_object" in sig and (doc_before or "doc" in sig) and not ({"most", "least"} & sig) \
             and not (tasks or units or links.sections or links.terms) \
-            and not ({"no_lead", "more_than_one", "mention", "lead", "co", "involved"} & sig) \
+            and not ({"no_lead", "more_than_one", "mention", "lead", "co", "involved", "lead_listed", "co_listed"} & sig) \
             and not content:
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
     if count and ({"section_word", "totals_object"} & sig) and not (tasks or units or links.sections or links.terms) \
             and not ({"most", "least", "distinct_units"} & sig) \
-            and "doc" in sig and not ({"no_lead", "more_than_one", "no_co"} & sig) and not _mention_term(clause, links) \
+            and "doc" in sig and not ({"no_lead", "more_than_one", "no_co", "lead_listed", "co_listed"} & sig) \
+            and not _mention_term(clause, links) \
             and not (content and "ask_figure" in sig and not _counts_totals(clause)):  # 「…的累計目標是多少家」: a figure
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
 
@@ -402,10 +403,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             ("co" if "co" in sig and "lead" not in sig else "any")  # 「牽頭加埋配合」: both roles
         return Step(Op.RANK_TASKS, role=rank_role, least="least" in sig and "most" not in sig, count=count, query=clause)
     filters = _task_filters(sig, units, n_leads, agg_sections, clause) + (("without",) if absent else ())
-    if (len(filters) >= 2 or absent) and not tasks:
+    listed_only = bool(filters) and set(filters) <= {"has_lead", "has_co"} and bool({"list", "count", "among"} & sig)
+    if (len(filters) >= 2 or absent or listed_only) and not tasks:
         # 「營商環境那部分有幾項沒寫牽頭單位」「兩個或以上單位共同牽頭但沒有配合單位」: every condition at once
         return Step(Op.FILTER_TASKS, units=units if "unit" in filters else (), role=role if role != "co_only" else "co",
-                    sections=agg_sections, n=n_leads, filters=filters, count=count, within=focus.tasks if "among" in sig else (),
+                    sections=agg_sections, n=n_leads, filters=filters, count=count, within=_among(clause, focus) if "among" in sig else (),
                     exclude=absent, query=clause)
     if ("more_than_one" in sig or n_leads) and not tasks and not units:
         return Step(Op.MULTI_LEAD_TASKS, count=count, n=n_leads, query=clause)
@@ -532,11 +534,13 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         refers = bool({"followup_ref", "among"} & sig)
     # "… help with it?": a pronoun points back, not to a new topic (「基層社會治理嗰條」 names one)
     refers_back = bool(focus.tasks) and any(c.signal == "followup_ref" and c.phrase in _pronouns() for c in lexicon.cues(clause))
-    if "switch" in sig and content and not asks_fact and not named and not refers_back and focus.step is not None and focus.step.op in NEEDS_TASK \
+    if "switch" in sig and content and not asks_fact and not named and not refers_back and focus.step is not None \
+            and (focus.step.op in NEEDS_TASK or (focus.step.op == Op.CONTENT and focus.tasks)) \
             and topic is not None and not ({"lead", "co", "involved", "who", "describe"} & sig):
-        # 「那醫療數字化轉型呢？」: the last question again, about a new topic
+        # 「那醫療數字化轉型呢？」: the last question again, about a new topic (「數字金融那項是第幾項？」
+        # 「數字保險呢？」: also after a question on what a task is)
         found, _conf = topic(clause, lenient=True)
-        if found:
+        if found and (focus.step.op != Op.CONTENT or found[0] not in focus.tasks):
             return replace(focus.step, tasks=tuple(found[:1]), query=clause, linked_by="topic", within=(), exclude=())
     if not named and content and asks_who and not units and focus.step is not None and topic is not None \
             and not ({"followup_ref", "among"} & sig):
@@ -581,6 +585,16 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     return Step(Op.CONTENT, tasks=term_tasks if len(term_tasks) <= 3 else (), terms=tuple(links.terms),
                 query=clause, yes_no=yes_no, linked_by="term" if term_tasks else "topic",
                 context=() if named else focus.tasks[:3])
+
+
+def _among(clause: str, focus: Focus) -> tuple[int, ...]:
+    """The tasks 「其中」 points at: the last answer's, or with 「兩項中」 the last two tasks the conversation named."""
+    two = any(c.signal == "among" and lexicon.find_word(c.phrase, "two_of") for c in lexicon.cues(clause))
+    if two and len(focus.tasks) < 2:
+        seen = tuple(dict.fromkeys(n for tasks in reversed(focus.earlier) for n in tasks))
+        if len(seen) >= 2:
+            return tuple(sorted(seen[:2]))
+    return focus.tasks
 
 
 def _about_sections(focus: Focus) -> bool:
@@ -843,6 +857,11 @@ def _task_filters(sig: set[str], units: tuple[str, ...], n_leads: int, sections:
             out.remove("no_lead")
     if "alone" in sig and units:
         out.append("alone")
+    # 「既有牽頭單位、又列了配合單位的任務」: tasks that name a lead, that name co-responsible units
+    if "lead_listed" in sig and not units and "no_lead" not in sig:
+        out.append("has_lead")
+    if "co_listed" in sig and "no_co" not in sig:
+        out.append("has_co")
     if units:
         out.append("unit")
     if sections:
@@ -857,6 +876,8 @@ def task_meets(task: Task, step: Step) -> bool:
         "n_leads": lambda: len(task.leads) == step.n,
         "multi_lead": lambda: len(task.leads) > 1,
         "no_co": lambda: not task.co,
+        "has_lead": lambda: bool(task.leads),
+        "has_co": lambda: bool(task.co),
         "alone": lambda: set(task.units) <= set(step.units),
         "unit": lambda: all(role_holds(task, u, step.role) for u in step.units),
         "section": lambda: task.section.number in step.sections,

@@ -976,3 +976,31 @@ def test_more_ways_to_ask_a_date_or_a_winner(assistant, notice):
     assert notice.date in answer.answer and notice.issuer in answer.answer
     (step,) = make_plan(notice, "Who won the 'Data Elements x' (數據要素×) competition?").steps
     assert step.op == Op.NOT_STATED and step.fact == "person"
+
+
+# -- tasks that name a lead, that name co-responsible units (session of 2026-12-07) ---------------------
+
+
+@pytest.mark.parametrize("question", ["既有牽頭單位、又列了配合單位的任務有幾項？",
+                                      "How many tasks have both a lead and co-responsible units?"])
+def test_tasks_naming_both_a_lead_and_co_responsible_units(assistant, truth, question):
+    (step,) = make_plan(assistant.notice, question).steps
+    assert step.op == Op.FILTER_TASKS and set(step.filters) == {"has_lead", "has_co"}
+    want = sorted(n for n, t in truth.items() if t["leads"] and t["co"])
+    answer = assistant.ask(question)
+    assert sorted(set(items(answer))) == want and str(len(want)) in answer.answer
+
+
+def test_which_of_a_list_has_a_lead(assistant, truth):
+    answer = _converse(assistant, "我们政数局参与但不牵头的任务有哪些？", "其中哪些有别的牵头单位？")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if GDPA in t["co"] and t["leads"])
+    # 「沒有寫明牽頭單位」 is still a task without a lead
+    answer = assistant.ask("一共有多少项任务没有写明牵头单位？分别是哪几项？")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if not t["leads"])
+
+
+def test_which_of_the_two_tasks_just_discussed_has_a_lead(assistant, truth):
+    assert make_plan(assistant.notice, "數字金融那項是第幾項？").steps[0].op == Op.CONTENT  # which item, not a figure
+    answer = _converse(assistant, "數字金融那項是第幾項？", "數字保險呢？", "兩項中哪一項有牽頭單位？")
+    assert set(items(answer)) == {16, 17}
+    assert all(u in answer.answer for n in (16, 17) for u in truth[n]["leads"] or truth[n]["co"])

@@ -23,7 +23,7 @@ SIGNALS = (
     "most", "least", "joint", "yes_no", "section_of", "section_word", "describe", "issuer", "date",
     "addressees", "approval", "totals_object", "doc", "mention", "followup_ref", "among", "switch",
     "negation", "status", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
-    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "task_list", "same_section", "alone", "which_task", "all_of", "ask_names", "absent", "distinct_units", "related", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare", "more_than", "return", "ask_status", "ask_contact",
+    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "task_list", "same_section", "alone", "which_task", "all_of", "ask_names", "absent", "distinct_units", "related", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare", "more_than", "return", "ask_status", "ask_contact", "lead_listed", "co_listed",
 )
 
 
