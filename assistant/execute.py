@@ -165,6 +165,8 @@ def unit_tasks(step: Step, ctx: Context) -> Result:
             cited += [t.number for t in chosen]
         if not chosen and not led and not shared:
             s = (f"{name} is not named in any task{among}." if ctx.english else f"{among}沒有任務列出{name}。")
+        elif step.role != "co" and step.role != "co_only":
+            s += _co_leads(unit, led, ctx.english)
         if "share" in step.facts:  # its part of all the notice's tasks
             whole = len(ctx.notice.tasks)
             pct = round(100 * len(chosen) / whole)
@@ -177,6 +179,17 @@ def unit_tasks(step: Step, ctx: Context) -> Result:
     cited = list(dict.fromkeys(cited))
     return Result(step, ("\n\n" if len(parts) > 1 else "").join(parts), tuple(cited), tasks=tuple(cited),
                   units=step.units)
+
+
+def _co_leads(unit: str, led: list[Task], english: bool) -> str:
+    """Who a unit leads its tasks with, where it is not the only lead: 「(四十五)與省政務服務和數據管理局共同牽頭」."""
+    shared = [(t, [u for u in t.leads if u != unit]) for t in led if len(t.leads) > 1]
+    if not shared:
+        return ""
+    if english:
+        return " Led together with others: " + "; ".join(
+            f"Task {t.number} with {', '.join(unit_name(u, True) for u in others)}" for t, others in shared) + "."
+    return "其中" + ";".join(f"({t.numeral})與{'、'.join(others)}共同牽頭" for t, others in shared) + "。"
 
 
 def _comparison(step: Step, ctx: Context, counts: dict[str, int]) -> str:
@@ -313,8 +326,10 @@ def multi_lead_tasks(step: Step, ctx: Context) -> Result:
               else f"- 第{t.numeral}項「{t.title}」:{'、'.join(t.leads)}") + " " + cite(t.number, ctx.english) for t in tasks]
     how_many = (f"exactly {step.n}" if step.n else "more than one") if ctx.english else \
         (f"{step.n}個" if step.n else "多於一個")
-    head = (f"{len(tasks)} of the {len(ctx.notice.tasks)} tasks have {how_many} lead unit(s):" if ctx.english
-            else f"全文{len(ctx.notice.tasks)}項任務中,有{len(tasks)}項由{how_many}單位牽頭:")
+    pool = len(step.within) if step.within else len(ctx.notice.tasks)
+    head = ((f"Of those {pool} tasks, {len(tasks)}" if step.within else f"{len(tasks)} of the {pool} tasks")
+            + f" have {how_many} lead unit(s):" if ctx.english
+            else (f"其中{pool}項任務中" if step.within else f"全文{pool}項任務中") + f",有{len(tasks)}項由{how_many}單位牽頭:")
     nums = tuple(t.number for t in tasks)
     return Result(step, head + "\n" + "\n".join(lines), nums, tasks=nums)
 
@@ -693,14 +708,15 @@ _FACT_PRESENT = {
     # "which cities / which ten scenarios / who are the members": the evidence must enumerate names
     "names": re.compile(r"[\u4e00-\u9fff]{2,8}、[\u4e00-\u9fff]{2,8}"),
     "status": re.compile(r"已(?:經)?(?:完成|建成|上線|實現|開通|出台|印發|搭建|建立)"),  # a plan says what is to be done
+    "place": re.compile("|".join([*lexicon.words("cities"), "香港", "澳门"])),  # (folded: matched on folded text)
 }
 _FACT_ZH = {"figure": "這個具體數字", "budget": "預算或資金數額", "population": "人口或人數", "when": "具體時間或期限",
             "person": "負責人的姓名", "howto": "申請或辦理的具體方法", "contact": "聯絡電話、網址等聯絡方式", "names": "具體名單",
-            "status": "目前的進度或是否已經完成(通知只是把它列為2024年的工作任務)"}
+            "status": "目前的進度或是否已經完成(通知只是把它列為2024年的工作任務)", "place": "具體地點"}
 _FACT_EN = {"figure": "that figure", "budget": "a budget or amount of money", "population": "a population or head count",
             "when": "a date or deadline for this", "person": "any official's name", "contact": "a phone number, website or other contact details",
             "howto": "how to apply or the procedure", "names": "the names or the list",
-            "status": "whether this is already done (it lists it as a 2024 task)"}
+            "status": "whether this is already done (it lists it as a 2024 task)", "place": "where exactly (a place)"}
 
 
 def not_stated(step: Step, ctx: Context) -> Result:
@@ -725,7 +741,12 @@ def not_stated(step: Step, ctx: Context) -> Result:
     what = _FACT_EN[step.fact] if ctx.english else _FACT_ZH[step.fact]
     lead_in = (f"The notice does not state {what}. What it does say:" if ctx.english
                else f"通知沒有說明{what}。通知就此寫道:")
-    return _quote_tasks(step, ctx, tasks[:1], lead_in, not_stated=True)
+    # a named term (灣事通) is quoted where each task that writes it does, unless the question's other words
+    # already single out the first (「那14個…試點城市」: 中小企業 is written elsewhere too, 試點城市 only there)
+    others = [w for w in content_words(step.query) if not any(w in fold(t) or fold(t) in w for t in step.terms)]
+    specific = any(w in fold(tasks[0].text) for w in others)
+    shown = tasks[:3] if step.linked_by == "term" and not specific else tasks[:1]
+    return _quote_tasks(step, ctx, shown, lead_in, not_stated=True)
 
 
 def _has_fact(step: Step, sentence: str) -> bool:
@@ -733,7 +754,7 @@ def _has_fact(step: Step, sentence: str) -> bool:
     question (「多少坐席人員」 is not answered by 「超500項…事項」, 「提速多少」 is by 「速度提升10%」)."""
     pattern = _FACT_PRESENT[step.fact]
     if step.fact not in ("figure", "names"):
-        return bool(pattern.search(sentence))
+        return bool(pattern.search(fold(sentence) if step.fact == "place" else sentence))
     folded = fold(sentence)
     chars = {c for p in content_phrases_pairs(step.query) for c in p if c not in _GLUE_CHARS}
     if not chars:

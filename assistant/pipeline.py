@@ -183,10 +183,13 @@ class Assistant:
 
         yield from explain(self, answer)
 
-    def _topic(self, text: str, lenient: bool = False, among: tuple[int, ...] = ()) -> tuple[list[int], float]:
+    def _topic(self, text: str, lenient: bool = False, among: tuple[int, ...] = (),
+               by_section: bool = False) -> tuple[list[int], float]:
         """The task(s) a piece of text is about when it names no title: hybrid retrieval, in scope.
         `lenient` (「那 X 呢？」 "and healthcare?" inside a conversation): any word match will do.
-        `among`: the best of these tasks (the list just answered), whatever its score."""
+        `among`: the best of these tasks (the list just answered), whatever its score.
+        `by_section` ("which section is about the digital ecological civilisation?"): the best task of the
+        section whose tasks match best together, when that section clearly beats the top task's own."""
         all_hits = self._search(text)
         hits = [h for h in all_hits if h.task > 0]
         if among:
@@ -197,6 +200,15 @@ class Assistant:
         if not assess(self.notice, text, all_hits).in_scope and not (lenient and hits[0].bm25 > 0):
             return [], 0.0
         margin = hits[0].score - hits[1].score if len(hits) > 1 else 1.0
+        if by_section:
+            sums: dict[int, float] = {}
+            for h in hits[:5]:
+                section = self.notice.tasks[h.task - 1].section.number
+                sums[section] = sums.get(section, 0.0) + max(h.score, 0.0)
+            best = max(sums, key=sums.get)
+            top = self.notice.tasks[hits[0].task - 1].section.number
+            if best != top and sums[best] >= 1.5 * sums[top]:
+                return [next(h.task for h in hits if self.notice.tasks[h.task - 1].section.number == best)], 0.6
         return [hits[0].task], min(1.0, 0.5 + margin)
 
     def _search(self, query: str) -> list[Hit]:

@@ -67,7 +67,7 @@ class Step:
     within: tuple[int, ...] = ()  # restrict a task list to these (「其中哪些…」)
     exclude: tuple[str, ...] = ()  # units to leave out (「除了政數局…」)
     facts: tuple[str, ...] = ()  # DOCUMENT: issuer | date | addressees | approval | totals; UNIT_TASKS: share
-    fact: str = ""  # NOT_STATED: budget | person | contact | howto | when | population | figure | names | status
+    fact: str = ""  # NOT_STATED: budget | person | contact | howto | when | population | figure | names | status | place
     least: bool = False  # RANK_UNITS / RANK_SECTIONS: the fewest instead of the most
     compare: bool = False  # UNIT_TASKS of several units: which of them has more ("哪個多", "more than")
     n: int = 0  # MULTI_LEAD_TASKS: exactly this many lead units (0: more than one)
@@ -240,11 +240,11 @@ def _not_stated_fact(sig: set[str]) -> str:
             return fact
     if "ask_when" in sig and "doc" not in sig:
         return "when"
-    return ""
+    return "place" if "ask_place" in sig else ""  # ("when and where": the date is what the notice gives least)
 
 
 ASK_SIGNALS = frozenset({"ask_status", "ask_figure", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
-                         "ask_names", "ask_contact"})
+                         "ask_names", "ask_contact", "ask_place"})
 
 
 def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | None,
@@ -341,7 +341,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         # 「那項的標題是什麼？」 "what is its title?": the task just discussed, not the notice's title
         return Step(Op.CONTENT, tasks=focus.tasks[:1], query=clause, linked_by="focus")
     facts = _doc_facts(sig, clause)
-    if "request" in facts and (links.terms or _about_topic().search(clause)):
+    if "request" in facts and (links.terms or _about_topic().search(clause) or _names_a_topic(notice, content)):
         facts = ()  # 「通知裡對信創有什麼要求？」: what the notice asks about a topic, not of its recipients
     if facts and not tasks and not links.terms and not links.sections and not ({"lead", "co"} & sig and units) and \
             ("date" not in facts or "doc" in sig or not content):
@@ -367,7 +367,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if absent:
         units = tuple(u for u in units if u not in absent)
     pool = tasks if len(tasks) >= 2 else _section_tasks(notice, agg_sections)
-    if "distinct_units" in sig and not ({"most", "least"} & sig) and not units and len(tasks) != 1:
+    if "distinct_units" in sig and not ({"most", "least"} & sig) and not units and len(tasks) != 1 \
+            and not _units_by_count(clause):
         # 「第十二部分一共點名了多少個不同的單位」 "how many different units lead at least one task": the
         # units (of a role) named across those tasks, the conversation's list, or the whole notice
         listed = focus.tasks if len(focus.tasks) >= 2 and ("among" in sig or not ({"lead", "co"} & sig)) else ()
@@ -407,10 +408,13 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if (len(filters) >= 2 or absent or listed_only) and not tasks:
         # 「營商環境那部分有幾項沒寫牽頭單位」「兩個或以上單位共同牽頭但沒有配合單位」: every condition at once
         return Step(Op.FILTER_TASKS, units=units if "unit" in filters else (), role=role if role != "co_only" else "co",
-                    sections=agg_sections, n=n_leads, filters=filters, count=count, within=_among(clause, focus) if "among" in sig else (),
+                    sections=agg_sections, n=n_leads, filters=filters, count=count, within=_among(clause, focus, notice) if "among" in sig else (),
                     exclude=absent, query=clause)
     if ("more_than_one" in sig or n_leads) and not tasks and not units:
-        return Step(Op.MULTI_LEAD_TASKS, count=count, n=n_leads, query=clause)
+        # ("which of those does it share the lead with someone else?": among the list just given)
+        within = _among(clause, focus, notice) if "among" in sig else ()
+        return Step(Op.MULTI_LEAD_TASKS, count=count, n=n_leads, within=within, query=clause,
+                    linked_by="focus" if within else "explicit")
     if ({"most", "least"} & sig) and ({"section_word", "section_of"} & sig) and not tasks and not units:
         return Step(Op.RANK_SECTIONS, least="least" in sig and "most" not in sig, query=clause)
     if "no_co" in sig and not tasks and not units:
@@ -438,7 +442,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if "no_lead" in sig and len(tasks) > 1 and ({"list", "count"} & sig):  # 「第十一到第十六項裡哪些沒有牽頭」
         return Step(Op.NO_LEAD_TASKS, within=tasks, count=count, query=clause)
     if "no_lead" in sig and not tasks and (not content or links.sections or count or "list" in sig):
-        within = focus.tasks if "among" in sig else ()
+        within = _among(clause, focus, notice) if "among" in sig else ()
         return Step(Op.NO_LEAD_TASKS, sections=tuple(links.sections), count=count, within=within, query=clause,
                     linked_by="focus" if within else "explicit")
 
@@ -453,6 +457,13 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         # 「同一部分裡還有哪些…」: the section of the task being discussed
         sections = tuple(dict.fromkeys(notice.tasks[n - 1].section.number for n in focus.tasks[:1]))
     asks_tasks = lexicon.mentions(clause, "task_list")
+    if units and not tasks and content and _points_at_task(clause) and topic is not None and not asks_tasks \
+            and ({"lead", "co", "involved", "who"} & sig) and not sections:
+        # 「就業信息平台…社保卡「一卡通」嗰條，係咪人社廳牽頭㗎？」: the unit's role in the task its words name
+        term_tasks = _term_tasks(notice, links.terms)
+        found = term_tasks if len(term_tasks) == 1 else tuple(topic(_without(clause, links.spans()))[0][:1])
+        if found:
+            return _task_step(found, units, sig, role, clause, content, "topic")
     if units and not tasks and "else" in sig and focus.tasks and asks_tasks and not ({"among"} & sig) \
             and not sections:
         # 「嗰個廣電局仲有份做邊幾項？」: the unit's other tasks, not the other units of this one
@@ -483,7 +494,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         # 「政數局局長是誰？」: the unit is the notice's, the fact is not in it
         return Step(Op.NOT_STATED, units=units, fact=fact, query=clause, linked_by="explicit")
     if units and not tasks:
-        within = focus.tasks if "among" in sig else ()
+        within = _among(clause, focus, notice) if "among" in sig else ()
         if len(units) >= 2 and "more_than" in sig and "joint" not in sig:
             # 「教育廳和科技廳邊個牽頭多啲？」: each unit's count, compared — not the tasks they share
             return Step(Op.UNIT_TASKS, units=units, role=role, count=True, compare=True, within=within, query=clause)
@@ -516,7 +527,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     # (「要點提到X,這件事誰牽頭」「…提到X,規模是多少億」: the cue sits in a lead-in to another question)
     mention = "mention" in sig and bool({"list", "count", "totals_object", "yes_no"} & sig) \
         and not (asks_who and not lexicon.mentions(clause, "task_list")) and not (sig & ASK_SIGNALS - {"ask_figure"})
-    if mention or (links.terms and ({"list", "count"} & sig) and not asks_who and not content):
+    # (「跨境通辦現在具體可以辦哪些事項？」 asks for names the notice may not give, not where it is mentioned)
+    if mention or (links.terms and ({"list", "count"} & sig) and not asks_who and not content and not (sig & ASK_SIGNALS)):
         term = _mention_term(clause, links, notice)
         found = _term_tasks(notice, term[:1]) if term else ()
         # 「有沒有提到澳門？」: yes, and where — a list when many tasks do; a term in a task or three is quoted
@@ -549,7 +561,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         if found:
             return _task_step(tuple(found[:1]), (), sig, role, clause, content, "topic")
     if not named and refers and focus.step is not None:
-        inherited = _from_focus(sig, role, count, yes_no, clause, content, focus)
+        inherited = _from_focus(sig, role, count, yes_no, clause, content, focus, notice)
         if inherited is not None:
             return inherited
     if focus.step is not None and "switch" in sig and not asks_fact and not refers_back \
@@ -574,7 +586,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             if found:
                 return _task_step(tuple(found[:1]), (), sig, role, clause, content, "topic")
     if "section_of" in sig and topic is not None:
-        found = list(term_tasks) or topic(clause)[0]
+        found = list(term_tasks) or topic(clause, by_section=True)[0]
         if found:
             return Step(Op.SECTION_OF, tasks=tuple(found[:1]), query=clause, linked_by="topic")
     if not content and not named and not sig - {"frame", "yes_no", "describe", "switch"}:
@@ -587,14 +599,23 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
                 context=() if named else focus.tasks[:3])
 
 
-def _among(clause: str, focus: Focus) -> tuple[int, ...]:
+def _among(clause: str, focus: Focus, notice: Notice | None = None) -> tuple[int, ...]:
     """The tasks 「其中」 points at: the last answer's, or with 「兩項中」 the last two tasks the conversation named."""
     two = any(c.signal == "among" and lexicon.find_word(c.phrase, "two_of") for c in lexicon.cues(clause))
+    if focus.step is not None and focus.step.op == Op.SECTION_OF and focus.sections and notice is not None:
+        # 「數字文化是哪個部分？」「里面哪幾項是文旅廳牽頭的？」: the tasks of the section just answered
+        return _section_tasks(notice, focus.sections)
     if two and len(focus.tasks) < 2:
         seen = tuple(dict.fromkeys(n for tasks in reversed(focus.earlier) for n in tasks))
         if len(seen) >= 2:
             return tuple(sorted(seen[:2]))
     return focus.tasks
+
+
+def _names_a_topic(notice: Notice, content: list[str]) -> bool:
+    """「數字醫共體方面，文件具體要求做什麼？」: words of the notice's own besides its frame words name a topic."""
+    text = notice_text(notice)
+    return any(len(w) >= 3 and w in text for w in content)
 
 
 def _about_sections(focus: Focus) -> bool:
@@ -695,7 +716,7 @@ def _task_step(tasks: tuple[int, ...], units: tuple[str, ...], sig: set[str], ro
 
 
 def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str, content: list[str],
-                focus: Focus) -> Step | None:
+                focus: Focus, notice: Notice | None = None) -> Step | None:
     """A part that names nothing: 「由誰牽頭？」「其中哪些是它牽頭的？」「還有別的單位嗎？」「要做甚麼？」."""
     prev = focus.step
     if prev is not None and not content and ({"list", "count"} & sig) and not ({"lead", "co", "involved"} & sig) \
@@ -713,10 +734,10 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
     # 「裡面提到了哪些新興技術？」: what the task in focus says, not the unit's tasks again
     says = bool(content) and "mention" in sig and not ({"lead", "co", "involved"} & sig)
     if "among" in sig and focus.units and ({"lead", "co", "involved", "list", "count"} & sig) and not says:
-        return Step(Op.UNIT_TASKS, units=focus.units, role=role, count=count, within=focus.tasks, query=clause,
-                    linked_by="focus")
+        return Step(Op.UNIT_TASKS, units=focus.units, role=role, count=count, within=_among(clause, focus, notice),
+                    query=clause, linked_by="focus")
     if "among" in sig and focus.tasks and "no_lead" in sig:
-        return Step(Op.NO_LEAD_TASKS, within=focus.tasks, count=count, query=clause, linked_by="focus")
+        return Step(Op.NO_LEAD_TASKS, within=_among(clause, focus, notice), count=count, query=clause, linked_by="focus")
     if focus.sections and prev is not None and prev.op in (Op.SECTION_TASKS, Op.SECTION_OF) and ({"list", "count"} & sig):
         return Step(Op.SECTION_TASKS, sections=focus.sections, count=count, query=clause, linked_by="focus")
     tasks = focus.tasks[:5]
@@ -743,7 +764,9 @@ def _lead_count_pattern() -> re.Pattern[str]:
     """「三個牽頭單位」 "two lead units": a number of lead units (「兩個以上」 is more than one, not a number)."""
     cardinals = "|".join(sorted(lexicon.table("en")["cardinals"], key=len, reverse=True))
     qualifiers = "|".join(re.escape(w) for w in lexicon.words("exact_qualifiers", "en"))
-    return re.compile(rf"([一二两三四五六七八九十]|\d+)\s*{lexicon.alternation('unit_counters', ('zh',))}\s*"
+    # (「多於一個單位」 is more than one, not one)
+    not_after = "".join(f"(?<!{re.escape(w)})" for w in lexicon.words("more_than_before"))
+    return re.compile(rf"{not_after}([一二两三四五六七八九十]|\d+)\s*{lexicon.alternation('unit_counters', ('zh',))}\s*"
                       rf"({lexicon.alternation('or_more', ('zh',))})?\s*(?:单位|部门)?\s*"
                       rf"{lexicon.alternation('together', ('zh',))}?\s*{lexicon.alternation('lead_nouns', ('zh',))}|"
                       rf"(?<!than )(?<!the )\b(?:(?:{qualifiers}) )?({cardinals}|a single|\d+)\s+lead")
@@ -1094,13 +1117,21 @@ def _asides_as_context(notice: Notice, clauses: list[str]) -> list[str]:
                 continue
             words = _without(c, [(cue.start, cue.end) for cue in lexicon.cues(c)])
             if out:
-                out[-1] = out[-1] + " " + words
+                out[-1] = out[-1] + " " + _their_unit(notice, words, out[-1])
             else:
                 carry += words + " "
             continue
-        out.append(carry + c)
+        out.append(_their_unit(notice, carry, c) + c)
         carry = ""
     return out or clauses
+
+
+def _their_unit(notice: Notice, aside: str, question: str) -> str:
+    """The asker's own unit goes with a question about themselves (「我們是省統計局。我們出現在哪幾項？」), not with
+    one about something else (「我們住建廳要報…。CIM基礎平台那項是誰牽頭的？」): there it is left out."""
+    if lexicon.find_word(question, "first_person"):
+        return aside
+    return _without(aside, [(m.start, m.end) for m in link(notice, aside).mentions if m.kind == "unit"])
 
 
 def _is_aside(clause: str) -> bool:

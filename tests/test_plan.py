@@ -1004,3 +1004,76 @@ def test_which_of_the_two_tasks_just_discussed_has_a_lead(assistant, truth):
     answer = _converse(assistant, "數字金融那項是第幾項？", "數字保險呢？", "兩項中哪一項有牽頭單位？")
     assert set(items(answer)) == {16, 17}
     assert all(u in answer.answer for n in (16, 17) for u in truth[n]["leads"] or truth[n]["co"])
+
+
+# -- facts the notice does not give, named things, tasks by topic (session of 2026-12-07) ---------------
+
+
+def test_a_place_is_stated_only_where_the_sentence_names_one(assistant, notice):
+    answer = assistant.ask("紅樹林示範區會建在哪裡？")
+    assert answer.not_stated and items(answer) == [t.number for t in notice.tasks if "紅樹林" in t.text]
+    answer = assistant.ask("數字金融聚集區建在哪裡？")
+    assert not answer.not_stated and "廣州" in answer.answer and "深圳" in answer.answer
+    answer = assistant.ask("When and where will the Greater Bay Area computing power industry conference be held?")
+    assert answer.not_stated  # the notice names no date for it
+
+
+@pytest.mark.parametrize("question, word", [
+    ("韶關數據中心集群預計哪一年建成？", "韶關數據中心集群"),
+    ("那14個省級中小企業數字化轉型試點城市是哪幾個？", "試點城市"),
+    ("跨境通辦現在具體可以辦哪些事項？", "跨境通辦"),
+])
+def test_facts_and_names_the_notice_does_not_give(assistant, notice, question, word):
+    answer = assistant.ask(question)
+    assert answer.not_stated and not answer.refused
+    assert items(answer) == [t.number for t in notice.tasks if word in t.text]
+
+
+def test_a_term_asked_a_fact_of_is_quoted_where_each_task_writes_it(assistant, notice):
+    answer = assistant.ask("How many registered users does 湾事通 currently have?")
+    assert answer.not_stated and sorted(items(answer)) == [t.number for t in notice.tasks if "灣事通" in t.text]
+
+
+def test_units_by_their_number_of_tasks_and_leads_shared(assistant, truth):
+    led = Counter(u for t in truth.values() for u in t["leads"])
+    answer = assistant.ask("How many units lead exactly one task each?")
+    assert f"{sum(1 for n in led.values() if n == 1)} unit(s)" in answer.answer
+    answer = assistant.ask("有多少項任務由多於一個單位牽頭？")
+    multi = sorted(n for n, t in truth.items() if len(t["leads"]) > 1)
+    assert sorted(set(items(answer))) == multi and f"{len(multi)}項" in answer.answer
+    answer = _converse(assistant, "Which tasks does 工信厅 lead?", "and which of those does it share the lead with someone else?")
+    mine = "省工業和信息化廳"
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if mine in t["leads"] and len(t["leads"]) > 1)
+    # a unit's tasks say whom it leads them with
+    answer = _converse(assistant, "我哋係省林業局，份通知入面我哋負責邊條？", "咁體育局呢？")
+    assert all(u in answer.answer for n, t in truth.items() if "省體育局" in t["leads"] for u in t["leads"])
+
+
+def test_a_task_named_by_its_topic_and_a_unit_asked_of_it(assistant, truth):
+    (step,) = assistant.plan("就業信息平台、人社一體化信息平台、社保卡「一卡通」嗰條，係咪人社廳牽頭㗎？").steps
+    assert step.op == Op.DOES_LEAD and step.tasks == (30,) and step.units == ("省人力資源社會保障廳",)
+    # the asker's own unit, said in passing, is not what a question about another task asks
+    (step,) = assistant.plan("我們住建廳要報今年數字化工作。城市信息模形（CIM）基礎平台那項是誰牽頭的？").steps
+    assert step.op == Op.WHO_LEADS and step.tasks == (6,)
+    answer = assistant.ask("数字医共体方面，文件具体要求做什么？")
+    assert items(answer)[:1] == [32] and "醫共體" in assistant.notice.tasks[31].text
+
+
+def test_the_tasks_of_a_section_just_found(assistant, notice, truth):
+    eco = [t.number for t in notice.tasks if "生態文明" in t.section.title]
+    answer = _converse(assistant, "Which section is about the digital ecological civilization?", "which of those has no lead?")
+    assert sorted(set(items(answer))) == [n for n in eco if not truth[n]["leads"]]
+    culture = next(t.section.number for t in notice.tasks if "數字文化" in t.title)
+    answer = _converse(assistant, "数字文化是哪个部分？", "里面哪几项是文旅厅牵头的？")
+    assert sorted(set(items(answer))) == sorted(t.number for t in notice.tasks if t.section.number == culture
+                                                and "省文化和旅游廳" in truth[t.number]["leads"])
+    answer = _converse(assistant, "自然資源廳參與哪幾項？", "生態環境廳呢？", "兩個單位都有份的是哪項？")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items()
+                                                if {"省自然資源廳", "省生態環境廳"} <= _units(t))
+
+
+def test_a_same_sound_cue_never_cuts_a_word(notice):
+    from assistant import lexicon
+
+    assert not [c for c in lexicon.cues(lexicon.normalise("数字医共体方面，文件具体要求做什么？")) if c.signal == "count"]
+    assert "lead" in lexicon.signals(lexicon.normalise("這條誰牽投？"))  # 投 for 頭 is still read

@@ -23,7 +23,7 @@ SIGNALS = (
     "most", "least", "joint", "yes_no", "section_of", "section_word", "describe", "issuer", "date",
     "addressees", "approval", "totals_object", "doc", "mention", "followup_ref", "among", "switch",
     "negation", "status", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
-    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "task_list", "same_section", "alone", "which_task", "all_of", "ask_names", "absent", "distinct_units", "related", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare", "more_than", "return", "ask_status", "ask_contact", "lead_listed", "co_listed",
+    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "task_list", "same_section", "alone", "which_task", "all_of", "ask_names", "absent", "distinct_units", "related", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare", "more_than", "return", "ask_status", "ask_contact", "lead_listed", "co_listed", "ask_place",
 )
 
 
@@ -168,7 +168,10 @@ def cues(norm: str) -> tuple[Cue, ...]:
                 spans.append((start, end))
             start = norm.find(phrase, start + 1)
         for start, end in spans:
-            found.extend(Cue(s, phrase, start, end) for s in sigs)
+            # 「哪兩個單位」 asks which two units: a pointing word right after a question word points nowhere
+            asked = start > 0 and norm[start - 1] in _question_chars()
+            found.extend(Cue(s, phrase, start, end) for s in sigs
+                         if not (asked and s in ("unit_ref", "followup_ref")))
             taken[start:end] = [True] * (end - start)
     found.extend(_homophone_cues(norm, taken))
     for pat, signal, phrase in _en_patterns():
@@ -213,11 +216,14 @@ def _homophone_cues(norm: str, taken: list[bool]) -> list[Cue]:
     sounds = _cue_sounds()
     found: list[Cue] = []
     for run in _HAN.finditer(norm):
+        bounds = _word_bounds(run.group(0), run.start())
         for length in (4, 3, 2):
             for start in range(run.start(), run.end() - length + 1):
                 end = start + length
                 if any(taken[start:end]):
                     continue
+                if length == 2 and not (start in bounds and end in bounds):
+                    continue  # (「數字醫共體」: 醫共 sounds like 一共 but is inside the word 醫共體)
                 window = norm[start:end]
                 hit = sounds.get(tuple(_sound(c) for c in window))
                 if hit is None and length >= 3:
@@ -229,6 +235,17 @@ def _homophone_cues(norm: str, taken: list[bool]) -> list[Cue]:
                     found.extend(Cue(s, hit[0], start, end) for s in hit[1])
                     taken[start:end] = [True] * length
     return found
+
+
+def _word_bounds(run: str, offset: int) -> set[int]:
+    """Where jieba's words of a run of Chinese characters begin and end."""
+    import jieba
+
+    bounds, at = {offset}, offset
+    for w in jieba.lcut(run):
+        at += len(w)
+        bounds.add(at)
+    return bounds
 
 
 def signals(norm: str) -> set[str]:
