@@ -387,8 +387,9 @@ def rank_tasks(step: Step, ctx: Context) -> Result:
     def size(t: Task) -> int:
         return len(_role_units(t, step.role))
 
-    best = (min if step.least else max)(size(t) for t in ctx.notice.tasks)
-    top = [t for t in ctx.notice.tasks if size(t) == best]
+    pool = [t for t in ctx.notice.tasks if not step.within or t.number in step.within]
+    best = (min if step.least else max)(size(t) for t in pool)
+    top = [t for t in pool if size(t) == best]
     nums = tuple(t.number for t in top)
     what = {"lead": ("lead units", "牽頭單位"), "co": ("co-responsible units", "按職責分工負責的單位"),
             "any": ("units", "單位")}[step.role]
@@ -396,8 +397,8 @@ def rank_tasks(step: Step, ctx: Context) -> Result:
     lines = [(f"- Task {t.number} 「{t.title}」: " + "; ".join(unit_name(u, True) for u in _role_units(t, step.role))
               if ctx.english else f"- 第{t.numeral}項「{t.title}」:{'、'.join(_role_units(t, step.role))}") +
              " " + cite(t.number, ctx.english) for t in top]
-    head = (f"The task(s) naming the {which} {what[0]} ({best}):" if ctx.english
-            else f"列出{what[1]}{'最少' if step.least else '最多'}的任務({best}個):")
+    head = (("Of those, the task(s)" if step.within else "The task(s)") + f" naming the {which} {what[0]} ({best}):"
+            if ctx.english else ("其中" if step.within else "") + f"列出{what[1]}{'最少' if step.least else '最多'}的任務({best}個):")
     return Result(step, head + "\n" + "\n".join(lines), nums, tasks=nums)
 
 
@@ -532,12 +533,14 @@ def mentions(step: Step, ctx: Context) -> Result:
     also = [_as_written(ctx.notice, f) for f in forms if f != fold(term)]  # 「澳門」 counted in 港澳, 粵澳 too: say so
     if ctx.english:
         written = f" (also written {', '.join(also)})" if also else ""
-        text = f"{len(tasks)} task(s) mention 「{term}」{written}" + (f": {listing(tasks, True)}." if tasks else ".")
+        text = ("Of those, " if step.within else "") + f"{len(tasks)} task(s) mention 「{term}」{written}" + \
+            (f": {listing(tasks, True)}." if tasks else ".")
         if in_preamble:
             text += " The preamble mentions it too."
     else:
         written = f"(含「{'」「'.join(also)}」等寫法)" if also else ""
-        text = f"共有{len(tasks)}項任務提到「{term}」{written}" + (f":{listing(tasks, False)}。" if tasks else "。")
+        text = ("其中有" if step.within else "共有") + f"{len(tasks)}項任務提到「{term}」{written}" + \
+            (f":{listing(tasks, False)}。" if tasks else "。")
         if in_preamble:
             text += "序言也提到它。"
     quotes = {t.number: _sentence_with(t, forms) for t in tasks}

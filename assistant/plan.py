@@ -189,6 +189,16 @@ def _mention_term(norm: str, links: Links, notice: Notice | None = None) -> list
     """The term whose every mention is asked for: a named term of the notice, a quoted string, the
     words after a mention cue, or the Chinese term for an English word."""
     if links.terms:
+        # "I manage a travel app … Which tasks mention the 灣事通 platform?" 「我哋做AI語料,有冇提到中文語料數據庫?」:
+        # what follows the mention cue is the term asked about, not a name said before it
+        cue = next((c.end for c in lexicon.cues(norm) if c.signal == "mention"), None)
+        if cue is not None:
+            later = [m for m in links.mentions if m.kind == "term" and m.start >= cue]
+            if later:
+                return [str(later[0].value)]
+            tail = _mention_tail().match(norm[cue:])
+            if tail and notice is not None and len(tail.group(1)) >= 4 and tail.group(1) in notice_text(notice):
+                return [tail.group(1)]
         return links.terms
     if m := _QUOTED_TERM.search(norm):
         return [m.group(1)]
@@ -287,6 +297,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     tasks = tuple(dict.fromkeys(links.tasks + links.titles))
     linked_by = "explicit" if links.tasks else ("title" if links.titles else "")
     units = tuple(links.units)
+    if not units and lexicon.find_word(clause, "our_unit") and (mine := _asker_units(focus)):
+        units = mine  # 「我們廳牽頭了哪些任務？」…「那我們只是配合的是哪項？」: the unit the asker said they are
     role = _role(sig)
     if units and "no_lead" in sig and not _tasks_without_lead(sig, units, clause):
         # 「網信辦沒有牽頭的任務」: the unit's tasks it does not lead
@@ -312,6 +324,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         if focus.step.op in NEEDS_TASK | {Op.CONTENT, Op.NOT_STATED} and not sig - {"switch", "frame", "yes_no"}:
             return replace(focus.step, tasks=(n,), query=clause, linked_by="explicit", within=(), exclude=())
         return _task_step((n,), (), sig, role, clause, [], "explicit")
+    if not tasks and lexicon.find_word(clause, "the_others") and (rest := _the_others(focus)):
+        # "Does 省委國安辦 appear in the other two?": the rest of the list the last answer picked from
+        return _task_step(rest, units, sig - {"else"}, role, clause, [], "focus")
     if not tasks and lexicon.find_word(clause, "the_other") and (other := _the_other(focus)):
         # 「第一項邊個牽頭？」「咁另一個呢？」: the other task of a list of two
         if sig & ({"lead", "co", "who", "involved", "describe", "section_of"} | ASK_SIGNALS) or focus.step is None \
@@ -330,6 +345,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         # overall": in the role this part names)
         return replace(prev, op=Op.UNIT_TASKS, count=True, compare=True, query=clause, linked_by="focus",
                        role=role if {"lead", "co", "involved"} & sig else prev.role)
+    if "among" in sig and "related" in sig and len(focus.tasks) >= 2 and not tasks and lexicon.mentions(clause, "task_list"):
+        # 「其中跟網絡安全有關的是哪幾項？」: every task of the list that writes those words
+        for phrase in [*content_phrases(clause), *(w for w in content if len(w) >= 2)]:
+            if any(phrase in fold(notice.tasks[n - 1].text) for n in focus.tasks):
+                return Step(Op.MENTIONS, terms=(phrase,), within=focus.tasks, count=count, query=clause, linked_by="focus")
     if "among" in sig and "related" in sig and len(focus.tasks) >= 2 and not tasks and topic is not None:
         # 「其中跟生態環境有關的那項主要講什麼？」: the task of the list the words are about
         found, _conf = topic(clause, among=focus.tasks)
@@ -402,7 +422,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if "which_task" in sig and ({"most", "least"} & sig) and not tasks and not units:
         rank_role = "lead" if "lead" in sig and not ({"co", "involved"} & sig) else \
             ("co" if "co" in sig and "lead" not in sig else "any")  # 「牽頭加埋配合」: both roles
-        return Step(Op.RANK_TASKS, role=rank_role, least="least" in sig and "most" not in sig, count=count, query=clause)
+        # ("Which of those three tasks lists the most units?": among the list just given)
+        return Step(Op.RANK_TASKS, role=rank_role, least="least" in sig and "most" not in sig, count=count, query=clause,
+                    within=_among(clause, focus, notice) if "among" in sig else ())
     filters = _task_filters(sig, units, n_leads, agg_sections, clause) + (("without",) if absent else ())
     listed_only = bool(filters) and set(filters) <= {"has_lead", "has_co"} and bool({"list", "count", "among"} & sig)
     if (len(filters) >= 2 or absent or listed_only) and not tasks:
@@ -551,6 +573,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             and topic is not None and not ({"lead", "co", "involved", "who", "describe"} & sig):
         # 「那醫療數字化轉型呢？」: the last question again, about a new topic (「數字金融那項是第幾項？」
         # 「數字保險呢？」: also after a question on what a task is)
+        if focus.step.op == Op.CONTENT and all(w in fold(notice.tasks[focus.tasks[0] - 1].text) for w in content):
+            # 「…培育數據要素型企業嘅目標係幾多家？」「咁應用場景呢？」: another thing the same task writes
+            return replace(focus.step, tasks=focus.tasks[:1], query=clause, linked_by="focus", within=(), exclude=())
         found, _conf = topic(clause, lenient=True)
         if found and (focus.step.op != Op.CONTENT or found[0] not in focus.tasks):
             return replace(focus.step, tasks=tuple(found[:1]), query=clause, linked_by="topic", within=(), exclude=())
@@ -625,6 +650,14 @@ def _about_sections(focus: Focus) -> bool:
         prev.op == Op.DOCUMENT and "section_word" in lexicon.signals(prev.query)))
 
 
+def _asker_units(focus: Focus) -> tuple[str, ...]:
+    """The unit the asker said they work in, in an earlier turn (「我在省生態環境廳…我們廳…」)."""
+    for step in reversed(focus.history):
+        if step.units and lexicon.find_word(step.query, "first_person"):
+            return step.units
+    return ()
+
+
 def _units_so_far(focus: Focus) -> tuple[str, ...]:
     """The distinct units the conversation's steps named, oldest first (the last named last)."""
     seen: dict[str, None] = {}
@@ -642,6 +675,11 @@ def _returned_to(clause: str, focus: Focus, topic: TopicLinker | None) -> tuple[
         return ()
     if lexicon.find_word(clause, "first_topic"):
         return before[0][:1]
+    if {"most", "least"} & lexicon.signals(clause):
+        # "Going back to the biggest one": the task an earlier ranking answered
+        for step, ts in zip(reversed(focus.history), reversed(focus.earlier), strict=False):
+            if step.op == Op.RANK_TASKS and ts:
+                return ts[:1]
     if topic is None:
         return ()
     found, _conf = topic(clause, among=tuple(dict.fromkeys(n for ts in before for n in ts)))
@@ -687,6 +725,15 @@ def _the_other(focus: Focus) -> int | None:
     shown = _shown_list(focus, back=True)
     rest = [n for n in shown if n not in focus.tasks]
     return rest[0] if len(shown) == 2 and len(rest) == 1 else None
+
+
+def _the_others(focus: Focus) -> tuple[int, ...]:
+    """「其餘兩項」 "the other two": the tasks of the last list of several that the conversation is not on."""
+    for shown in reversed(focus.earlier):
+        if len(shown) >= 2 and shown != focus.tasks:
+            rest = tuple(n for n in shown if n not in focus.tasks)
+            return rest if 0 < len(rest) < len(shown) else ()
+    return ()
 
 
 def _task_step(tasks: tuple[int, ...], units: tuple[str, ...], sig: set[str], role: str, clause: str,
@@ -1117,13 +1164,27 @@ def _asides_as_context(notice: Notice, clauses: list[str]) -> list[str]:
                 continue
             words = _without(c, [(cue.start, cue.end) for cue in lexicon.cues(c)])
             if out:
-                out[-1] = out[-1] + " " + _their_unit(notice, words, out[-1])
+                out[-1] = out[-1] + " " + _their_words(notice, words, out[-1])
             else:
                 carry += words + " "
             continue
-        out.append(_their_unit(notice, carry, c) + c)
+        out.append(_their_words(notice, carry, c) + c)
         carry = ""
     return out or clauses
+
+
+def _their_words(notice: Notice, aside: str, question: str) -> str:
+    """What an aside adds to the question next to it: its topic when the question names none of its own
+    ("I'm writing a piece on the low-altitude economy. Which task covers it?"), and the asker's unit when the
+    question is about themselves; a question that names its own topic keeps it clean of the aside's words
+    (「我是地市政務外網運維工程師。政務外網IPv6單棧…」: 運維 is not what is asked)."""
+    if not aside.strip():
+        return aside
+    if _names_something(notice, question):
+        units = [m for m in link(notice, aside).mentions if m.kind == "unit"]
+        return " ".join(aside[m.start:m.end] for m in units) + " " if units and \
+            lexicon.find_word(question, "first_person") else ""
+    return _their_unit(notice, aside, question)
 
 
 def _their_unit(notice: Notice, aside: str, question: str) -> str:
@@ -1145,7 +1206,8 @@ def _names_something(notice: Notice, clause: str) -> bool:
     text = notice_text(notice)
     runs = content_phrases(clause)
     return bool(links.tasks or links.units or links.sections or links.titles or links.terms
-                or any(r[i:i + 4] in text for r in runs for i in range(len(r) - 3)))
+                or any(r[i:i + 4] in text for r in runs for i in range(len(r) - 3))
+                or english_term(clause) or lexicon.everyday_words(clause))
 
 
 def _same_question(a: Step, b: Step) -> bool:

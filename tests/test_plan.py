@@ -1077,3 +1077,62 @@ def test_a_same_sound_cue_never_cuts_a_word(notice):
 
     assert not [c for c in lexicon.cues(lexicon.normalise("数字医共体方面，文件具体要求做什么？")) if c.signal == "count"]
     assert "lead" in lexicon.signals(lexicon.normalise("這條誰牽投？"))  # 投 for 頭 is still read
+
+
+# -- asides, the asker's unit, the rest of a list (session of 2026-12-07) --------------------------------
+
+
+def test_an_aside_gives_its_topic_only_to_a_question_without_one(assistant, notice):
+    answer = assistant.ask("I'm writing a piece on Guangdong's low-altitude economy push. "
+                           "Which task in the 2024 work points covers it?")
+    assert items(answer)[:1] == [t.number for t in notice.tasks if "數字低空" in t.title]
+    answer = assistant.ask("我是地市政务外网运维工程师,在排明年的改造计划。政务外网IPv6单栈建设要在多少个地市完成?")
+    assert answer.not_stated and items(answer) == [t.number for t in notice.tasks if "IPv6單棧" in t.text]
+
+
+def test_we_in_a_later_turn_is_the_unit_the_asker_said_they_are(assistant, truth):
+    unit = "省生態環境廳"
+    (co_task,) = [n for n, t in truth.items() if unit in t["co"]]
+    answer = _converse(assistant, "我在省生態環境廳規劃處,要給廳領導準備材料。我們廳在這份要點裏牽頭了哪些任務?",
+                       "那我們不是牽頭、只是按分工配合的是哪項?",
+                       "這一項還有哪個單位跟我們一起負責?有沒有寫牽頭單位?")
+    assert set(items(answer)) == {co_task}
+    assert all(u in answer.answer for u in truth[co_task]["co"] if u != unit)
+
+
+def test_how_many_parts_after_questions_on_the_document(assistant, notice):
+    answer = _converse(assistant, "請問這份要點是哪個單位發的?", "什麼時候發的?", "那它總共分成幾大部分?")
+    assert str(len(notice.sections)) in answer.answer and not answer.refused
+
+
+@pytest.mark.parametrize("question, term", [
+    ("I manage a Hong Kong travel app and we might integrate with 灣事通. Which tasks mention the 灣事通 platform?", "灣事通"),
+    ("我哋公司做AI語料,想睇下份要點有冇提到中文語料數據庫?", "中文語料數據庫"),
+])
+def test_the_term_after_the_mention_cue_is_the_one_asked_about(assistant, notice, question, term):
+    answer = assistant.ask(question)
+    assert sorted(set(items(answer))) == [t.number for t in notice.tasks if term in t.text]
+
+
+def test_another_thing_the_same_task_writes(assistant):
+    answer = _converse(assistant, "份要點講數據交易所嗰啲係邊一項?", "入面培育數據要素型企業嘅目標係幾多家?", "咁應用場景呢?")
+    assert items(answer) == [22] and "50個" in answer.answer
+
+
+def test_the_tasks_of_a_list_about_a_topic(assistant, notice, truth):
+    mine = [n for n, t in truth.items() if "省通信管理局" in _units(t)]
+    answer = _converse(assistant, "我们通信管理局在要点里涉及哪几项任务?", "其中跟网络安全有关的是哪几项?")
+    assert sorted(set(items(answer))) == [n for n in mine if "網絡安全" in notice.tasks[n - 1].text]
+
+
+def test_a_ranking_inside_a_list_and_going_back_to_it(assistant, notice, truth):
+    s12 = [t.number for t in notice.tasks if t.section.number == 12]
+    biggest = max(s12, key=lambda n: len(_units(truth[n])))
+    turns = ["For a dissertation chapter on cyber governance: which units are listed for the cybersecurity tasks in section 12?",
+             "Which of those three tasks lists the most units?"]
+    assert items(_converse(assistant, *turns)) == [biggest]
+    answer = _converse(assistant, *turns, "Does 省委國安辦 appear in the other two?")
+    assert sorted(items(answer)) == [n for n in s12 if n != biggest]
+    answer = _converse(assistant, *turns, "Does 省委國安辦 appear in the other two?",
+                       "Going back to the biggest one — how many units does it list in total?")
+    assert items(answer) == [biggest] and str(len(_units(truth[biggest]))) in answer.answer
