@@ -470,6 +470,8 @@ def section_tasks(step: Step, ctx: Context) -> Result:
         t, c = lookup.section_tasks(ctx.notice, ctx.notice.sections[n - 1], ctx.english)
         texts.append(t)
         cited += c
+        if step.role != "any":  # who is responsible for each of them was asked too
+            texts += [lookup.responsibility(task, ctx.english) for task in _tasks(ctx, c)]
     return Result(step, "\n\n".join(texts), tuple(cited), tasks=tuple(cited))
 
 

@@ -324,6 +324,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         if focus.step.op in NEEDS_TASK | {Op.CONTENT, Op.NOT_STATED} and not sig - {"switch", "frame", "yes_no"}:
             return replace(focus.step, tasks=(n,), query=clause, linked_by="explicit", within=(), exclude=())
         return _task_step((n,), (), sig, role, clause, [], "explicit")
+    if not tasks and focus.result_units and lexicon.find_word(clause, "the_other_unit") \
+            and len(other := tuple(u for u in focus.result_units if u not in units)) == 1:
+        # 「第十九項由誰牽頭？」「除了政數局，另一個牽頭單位還牽頭了哪些任務？」: the unit the last answer named besides it
+        return Step(Op.UNIT_TASKS, units=other, role=role, count=count, query=clause, linked_by="focus")
     if not tasks and lexicon.find_word(clause, "the_others") and (rest := _the_others(focus)):
         # "Does 省委國安辦 appear in the other two?": the rest of the list the last answer picked from
         return _task_step(rest, units, sig - {"else"}, role, clause, [], "focus")
@@ -545,7 +549,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if sections:
         if "no_lead" in sig:
             return Step(Op.NO_LEAD_TASKS, sections=sections, count=count, query=clause)
-        return Step(Op.SECTION_TASKS, sections=sections, count=count, query=clause)
+        # 「第十三部分各項任務的牽頭單位是？」: each task of the section with who is responsible for it
+        return Step(Op.SECTION_TASKS, sections=sections, count=count, query=clause,
+                    role="lead" if ({"lead", "who", "co", "involved"} & sig) else "any")
     # (「要點提到X,這件事誰牽頭」「…提到X,規模是多少億」: the cue sits in a lead-in to another question)
     mention = "mention" in sig and bool({"list", "count", "totals_object", "yes_no"} & sig) \
         and not (asks_who and not lexicon.mentions(clause, "task_list")) and not (sig & ASK_SIGNALS - {"ask_figure"})

@@ -1136,3 +1136,21 @@ def test_a_ranking_inside_a_list_and_going_back_to_it(assistant, notice, truth):
     answer = _converse(assistant, *turns, "Does 省委國安辦 appear in the other two?",
                        "Going back to the biggest one — how many units does it list in total?")
     assert items(answer) == [biggest] and str(len(_units(truth[biggest]))) in answer.answer
+
+
+def test_each_task_of_a_section_with_its_leads(assistant, notice, truth):
+    answer = assistant.ask("第十三部分各項任務的牽頭單位是？")
+    s13 = [t.number for t in notice.tasks if t.section.number == 13]
+    assert sorted(set(items(answer))) == s13
+    assert all(u in answer.answer for n in s13 for u in truth[n]["leads"] or truth[n]["co"])
+
+
+def test_the_other_lead_unit_of_the_task_just_discussed(assistant, truth):
+    (other,) = [u for u in truth[19]["leads"] if u != GDPA]
+    answer = _converse(assistant, "第十九項由誰牽頭？", "除了政數局，另一個牽頭單位還牽頭了哪些任務？")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if other in t["leads"])
+
+
+def test_opening_hours_are_not_stated(assistant, notice):
+    answer = assistant.ask("粵省心12345熱線幾點到幾點有人聽？")
+    assert answer.not_stated and items(answer) == [t.number for t in notice.tasks if "粵省心" in t.text]
