@@ -360,6 +360,9 @@ def _conditions(step: Step, ctx: Context) -> list[str]:
             out.append(f"do not name {names} at all" if english else f"沒有出現{names}")
         elif f == "alone":
             out.append("name no other unit" if english else "沒有列其他單位")
+        elif f == "sole_lead":
+            names = ("; " if english else "、").join(unit_name(u, english) for u in step.units)
+            out.append(f"are led by {names} alone" if english else f"只由{names}牽頭(沒有其他牽頭單位)")
         elif f == "section":
             names = "、".join(f"{s.numeral}、{s.title}" for s in (ctx.notice.sections[n - 1] for n in step.sections))
             out.append(f"are in section {names}" if english else f"屬第{names.split('、')[0]}部分")
@@ -479,6 +482,16 @@ def rank_sections(step: Step, ctx: Context) -> Result:
     def counted(section: Section) -> list[Task]:  # the section's tasks meeting the question's conditions
         return [t for t in ctx.notice.tasks_in(section) if task_meets(t, step)]
 
+    if step.n:  # 「哪幾個部分只有3項任務？」: the sections with exactly that many
+        picked = [s for s in ctx.notice.sections if len(counted(s)) == step.n]
+        tasks = [t for s in picked for t in counted(s)]
+        names = "; ".join(f"section {s.number} ({s.numeral}、{s.title})" for s in picked) if ctx.english else \
+            "、".join(f"第{s.numeral}部分「{s.numeral}、{s.title}」" for s in picked)
+        text = (f"{len(picked)} section(s) have exactly {step.n} tasks: {names}: {listing(tasks, True)}." if ctx.english
+                else f"恰有{step.n}項任務的部分共{len(picked)}個:{names}:{listing(tasks, False)}。") if picked else \
+            (f"No section has exactly {step.n} tasks." if ctx.english else f"沒有部分恰有{step.n}項任務。")
+        nums = tuple(t.number for t in tasks)
+        return Result(step, text, nums, tasks=nums)
     sizes = sorted(((len(counted(s)), s.number) for s in ctx.notice.sections), key=lambda x: (x[0], -x[1]),
                    reverse=not step.least)
     best = sizes[0][0]

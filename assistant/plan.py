@@ -294,6 +294,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         what = "task" if any(not 1 <= n <= n_tasks for n in links.tasks) else "section"
         return Step(Op.INVALID, tasks=tuple(bad) if what == "task" else (), sections=tuple(bad) if what == "section" else (),
                     query=clause)
+    if links.titles and not links.tasks and "section_word" in sig and "section_of" not in sig \
+            and ({"count", "list", "task_list"} & sig) and (sec := _section_by_topic(notice, clause, sig)) \
+            and all(notice.tasks[n - 1].section.number == sec for n in links.titles):
+        # 「講數字文化建設的那一部分有幾項任務？」: the section's title writes it too, and a section is asked for
+        links.titles, links.sections = [], [sec]
     tasks = tuple(dict.fromkeys(links.tasks + links.titles))
     linked_by = "explicit" if links.tasks else ("title" if links.titles else "")
     units = tuple(links.units)
@@ -328,6 +333,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             and len(other := tuple(u for u in focus.result_units if u not in units)) == 1:
         # 「第十九項由誰牽頭？」「除了政數局，另一個牽頭單位還牽頭了哪些任務？」: the unit the last answer named besides it
         return Step(Op.UNIT_TASKS, units=other, role=role, count=count, query=clause, linked_by="focus")
+    if not tasks and not units and lexicon.find_word(clause, "the_other") and (other_unit := _the_other_unit(notice, focus)):
+        # "Who leads task 45?" "Does 體育局 lead any other task?" "And the other one — how many does it lead?"
+        return Step(Op.UNIT_TASKS, units=other_unit, role=role if role != "any" else "lead", count=count, query=clause,
+                    linked_by="focus")
     if not tasks and lexicon.find_word(clause, "the_others") and (rest := _the_others(focus)):
         # "Does 省委國安辦 appear in the other two?": the rest of the list the last answer picked from
         return _task_step(rest, units, sig - {"else"}, role, clause, [], "focus")
@@ -372,7 +381,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.DOCUMENT, facts=facts, query=clause)
     doc_before = focus.step is None or focus.step.op == Op.DOCUMENT  # "number of tasks? number of sections?"
     if count and "totals_object" in sig and (doc_before or "doc" in sig) and not ({"most", "least"} & sig) \
-            and not (tasks or units or links.sections or links.terms) \
+            and not (tasks or units or links.sections or links.terms) and not _units_by_count(clause) \
             and not ({"no_lead", "more_than_one", "mention", "lead", "co", "involved", "lead_listed", "co_listed"} & sig) \
             and not content:
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
@@ -405,6 +414,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             and not ({"most", "least", "no_lead", "more_than_one", "no_co", "all_of", "mention"} & sig) and not n_leads:
         # 「第三部分有哪些單位當牽頭單位？」 "which units lead in section 10": the units of that role there
         return Step(Op.UNITS_IN, tasks=pool, sections=agg_sections, role=role, count=count, query=clause)
+    if "section_word" in sig and not (tasks or units or agg_sections) and not asks_who \
+            and (k := _units_by_count(clause)) and ({"list", "count"} & sig):
+        # 「哪幾個部分只有3項任務？」: the sections with exactly that many tasks
+        return Step(Op.RANK_SECTIONS, n=k, query=clause)
     sections_before = _about_sections(focus) and not asks_who and not lexicon.find_word(clause, "unit_words")
     if ({"most", "least"} & sig) and (({"section_word", "section_of"} & sig) or sections_before) and not tasks \
             and not units and not agg_sections:
@@ -430,10 +443,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.RANK_TASKS, role=rank_role, least="least" in sig and "most" not in sig, count=count, query=clause,
                     within=_among(clause, focus, notice) if "among" in sig else ())
     filters = _task_filters(sig, units, n_leads, agg_sections, clause) + (("without",) if absent else ())
-    listed_only = bool(filters) and set(filters) <= {"has_lead", "has_co"} and bool({"list", "count", "among"} & sig)
+    listed_only = bool(filters) and set(filters) <= {"has_lead", "has_co", "sole_lead"} and bool({"list", "count", "among"} & sig)
     if (len(filters) >= 2 or absent or listed_only) and not tasks:
         # 「營商環境那部分有幾項沒寫牽頭單位」「兩個或以上單位共同牽頭但沒有配合單位」: every condition at once
-        return Step(Op.FILTER_TASKS, units=units if "unit" in filters else (), role=role if role != "co_only" else "co",
+        return Step(Op.FILTER_TASKS, units=units if {"unit", "sole_lead"} & set(filters) else (),
+                    role=role if role != "co_only" else "co",
                     sections=agg_sections, n=n_leads, filters=filters, count=count, within=_among(clause, focus, notice) if "among" in sig else (),
                     exclude=absent, query=clause)
     if ("more_than_one" in sig or n_leads) and not tasks and not units:
@@ -733,6 +747,19 @@ def _the_other(focus: Focus) -> int | None:
     return rest[0] if len(shown) == 2 and len(rest) == 1 else None
 
 
+def _the_other_unit(notice: Notice, focus: Focus) -> tuple[str, ...]:
+    """After a question about one of a task's two units, "the other one" is the other of those two."""
+    if focus.step is None or focus.step.op not in NEEDS_UNIT | {Op.DOES_LEAD} or len(focus.units) != 1:
+        return ()
+    for step in reversed(focus.history[:-1]):
+        if step.op in NEEDS_TASK and step.tasks:
+            named = answered_units([notice.tasks[n - 1] for n in step.tasks if 1 <= n <= len(notice.tasks)])
+            if focus.units[0] in named:
+                others = tuple(u for u in named if u != focus.units[0])
+                return others if len(others) == 1 else ()
+    return ()
+
+
 def _the_others(focus: Focus) -> tuple[int, ...]:
     """「其餘兩項」 "the other two": the tasks of the last list of several that the conversation is not on."""
     for shown in reversed(focus.earlier):
@@ -931,14 +958,16 @@ def _task_filters(sig: set[str], units: tuple[str, ...], n_leads: int, sections:
         out.append("no_co")
         if "no_lead" in out:  # "only a lead unit, with no co-responsible units": the negation is the co's
             out.remove("no_lead")
-    if "alone" in sig and units:
+    if "alone" in sig and units and "lead_listed" in sig:
+        out.append("sole_lead")  # 「單獨由政數局牽頭（沒有其他牽頭單位）」: no other lead; others may share it
+    elif "alone" in sig and units:
         out.append("alone")
     # 「既有牽頭單位、又列了配合單位的任務」: tasks that name a lead, that name co-responsible units
     if "lead_listed" in sig and not units and "no_lead" not in sig:
         out.append("has_lead")
     if "co_listed" in sig and "no_co" not in sig:
         out.append("has_co")
-    if units:
+    if units and "sole_lead" not in out:  # (the sole lead is that unit's role already)
         out.append("unit")
     if sections:
         out.append("section")
@@ -955,6 +984,7 @@ def task_meets(task: Task, step: Step) -> bool:
         "has_lead": lambda: bool(task.leads),
         "has_co": lambda: bool(task.co),
         "alone": lambda: set(task.units) <= set(step.units),
+        "sole_lead": lambda: set(task.leads) == set(step.units),
         "unit": lambda: all(role_holds(task, u, step.role) for u in step.units),
         "section": lambda: task.section.number in step.sections,
         "without": lambda: not any(u in task.units for u in step.exclude),

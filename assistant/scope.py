@@ -35,7 +35,7 @@ _FRAME = frozenset(
     "how many much when where why guangdong task tasks item items there any their its this that these those will "
     "would could should can provincial province government department lead leads led responsible work points "
     "2024 digital unit units involved charge leading share shares co co-responsible section part chapter "
-    "belong belongs 分成 分为 划分 组成 构成".split()
+    "belong belongs 分成 分为 划分 组成 构成 还是 或者 或是".split()
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _EN_WORD = re.compile(r"[a-z]{2,}")

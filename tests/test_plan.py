@@ -1154,3 +1154,60 @@ def test_the_other_lead_unit_of_the_task_just_discussed(assistant, truth):
 def test_opening_hours_are_not_stated(assistant, notice):
     answer = assistant.ask("粵省心12345熱線幾點到幾點有人聽？")
     assert answer.not_stated and items(answer) == [t.number for t in notice.tasks if "粵省心" in t.text]
+
+
+# -- more shapes (dev21/dev22, session of 2026-12-07) ---------------------------------------------------
+
+
+def test_lead_or_only_co_answers_both(assistant, truth):
+    unit = "省委網信辦"
+    answer = assistant.ask("我哋網信辦有冇牽頭邊項？定係全部都係配合？")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if unit in _units(t))
+
+
+@pytest.mark.parametrize("question, word", [
+    ("灣事通係乜嘢嚟？份文件有冇講喺邊度下載？", "灣事通"),
+    ("回鄉證過期了要去哪裡續辦？", "港澳居民往來內地通行證"),
+    ("粵省心12345熱線係咪24小時有人聽？", "粵省心"),
+])
+def test_where_to_download_or_renew_and_hours_are_not_stated(assistant, notice, question, word):
+    answer = assistant.ask(question)
+    assert answer.not_stated and set(items(answer)) <= {t.number for t in notice.tasks if word in t.text}
+
+
+def test_everyday_words_for_wires(assistant, notice):
+    answer = assistant.ask("农村电线网线乱拉的问题有没有人管？")
+    assert items(answer)[:1] == [t.number for t in notice.tasks if "三線" in t.text] and "电力线" in answer.answer
+
+
+def test_sections_by_their_number_of_tasks(assistant, notice):
+    sizes = Counter(t.section.number for t in notice.tasks)
+    (step,) = make_plan(notice, "哪几个部分只有3项任务？").steps
+    assert step.op == Op.RANK_SECTIONS and step.n == 3
+    answer = assistant.ask("哪几个部分只有3项任务？")
+    assert sorted(set(items(answer))) == sorted(t.number for t in notice.tasks if sizes[t.section.number] == 3)
+
+
+def test_tasks_a_unit_leads_alone(assistant, truth):
+    answer = assistant.ask("單獨由政數局牽頭（沒有其他牽頭單位）的任務有幾項？")
+    alone = sorted(n for n, t in truth.items() if t["leads"] == [GDPA])
+    assert sorted(set(items(answer))) == alone and f"{len(alone)}項" in answer.answer
+
+
+def test_the_other_lead_unit_after_a_question_on_one(assistant, truth):
+    (other,) = [u for u in truth[45]["leads"] if u != "省體育局"]
+    answer = _converse(assistant, "Who leads task 45?", "Does 體育局 lead any other task?",
+                       "And the other one - how many tasks does it lead in total?")
+    led = sorted(n for n, t in truth.items() if other in t["leads"])
+    assert sorted(set(items(answer))) == led and str(len(led)) in answer.answer
+    answer = _converse(assistant, "Who leads task 45?", "Does 體育局 lead any other task?")
+    assert 45 not in items(answer)  # 'any other task': its tasks besides this one
+
+
+def test_a_section_named_by_its_title_words_and_a_typo_of_section(assistant, notice):
+    culture = next(s.number for s in notice.sections if "數字文化建設" in s.title)
+    answer = assistant.ask("讲数字文化建设的那一部分有几项任务？")
+    mine = [t.number for t in notice.tasks if t.section.number == culture]
+    assert sorted(set(items(answer))) == mine and f"{len(mine)}项" in answer.answer
+    answer = assistant.ask("secton 12 - which tasks are in it?")
+    assert sorted(set(items(answer))) == [t.number for t in notice.tasks if t.section.number == 12]

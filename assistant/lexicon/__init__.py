@@ -121,7 +121,14 @@ def respell(word: str) -> str:
         edits |= {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
         edits |= {a + c + b for a, b in splits for c in _ALPHABET}
     found = sorted(e for e in edits if e in known and len(e) >= 4 and not (e.startswith(word) or word.startswith(e)))
+    if len(found) > 1:  # "secton": section (a word the tables ask with) rather than sector (a word of the notice)
+        found = [e for e in found if e in _table_words()]
     return found[0] if len(found) == 1 else word
+
+
+@cache
+def _table_words() -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z]+", json.dumps(table("en"), ensure_ascii=False).lower()))
 
 
 def _rewrite_yue(folded: str) -> str:
