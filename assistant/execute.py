@@ -622,7 +622,8 @@ def _context_tasks(step: Step, ctx: Context) -> tuple[list[Task], bool, str]:
         # 「數字人民幣試點在哪一項？」「試點城市具體有哪些？」: a fact asked of the task just discussed, when
         # that task writes a word of the question
         first = ctx.notice.tasks[step.context[0] - 1]
-        if any(w in fold(first.text) for w in content_words(step.query)):
+        words = [*content_words(step.query), *re.findall(r"\d+\.\d+|[a-z]*\d[a-z\d]*", step.query)]  # 2.0, 5g
+        if any(w in fold(first.text) for w in words):
             return [first], True, ""
     hits = ctx.search(step.query)
     if step.tasks:  # tasks that mention a named term: the ones retrieval ranks best for the question

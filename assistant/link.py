@@ -79,7 +79,7 @@ _EN_WORD_NUM = (re.compile(r"(?<![a-z])([a-z]+)(?:[\s-]+([a-z]+))?\s+(?:task|ite
 
 _RANGE = re.compile(r"^\s*(?:到|至|-|–|—|~|～|to|through|thru)\s*$")
 # 「第十一到第十六項」「第31、32項」「tasks 31 and 32」: numbers joined to a task mention
-_JOINED = re.compile(rf"\s*(?:(到|至|-|–|~|～|to|through)|、|,|，|和|与|及|跟|or|and|&)\s*(?:第\s*)?(?:task\s*|item\s*|no\.?\s*)?{_NUM}")
+_JOINED = re.compile(rf"\s*(?:(到|至|-|–|~|～|to|through)|、|,|，|和|与|及|跟|同|or|and|&)\s*(?:第\s*)?(?:task\s*|item\s*|no\.?\s*)?{_NUM}")
 
 
 def _ranges(mentions: list[Mention], text: str) -> list[Mention]:
@@ -96,7 +96,7 @@ def _joined(mentions: list[Mention], text: str, taken: list[bool]) -> list[Menti
     """Numbers that follow a task mention in an enumeration or range, and a 「第N」 that a range
     or list joins to a later 「第M項」."""
     out = list(mentions)
-    for m in re.finditer(rf"第\s*{_NUM}\s*(?=(?:到|至|、|和|及|与|-|~|～)\s*第?\s*{_NUM}\s*(?:项|条|点))", text):
+    for m in re.finditer(rf"第\s*{_NUM}\s*(?=(?:到|至|、|和|及|与|跟|同|-|~|～)\s*第?\s*{_NUM}\s*(?:项|条|点))", text):
         n = _value(m.group(1))
         if n is not None and _free(taken, m.start(1), m.end(1)):
             out.append(Mention("task", n, m.start(), m.end()))
@@ -318,6 +318,21 @@ def mend_sounds(notice: Notice, norm: str) -> str:
                                                                           _notice_word(text, found[0], k)):
                         out[i:i + size] = list(found[0])
     return "".join(out)
+
+
+def near_notice_word(notice: Notice, text: str, start: int, end: int) -> bool:
+    """Some run of 3 or 4 characters of the text covering [start, end) is a run of the notice typed with one
+    character of the same sound (「金稅四其」 for 金稅四期): a typo of the notice's own words, not a new name."""
+    sounds = _notice_sounds(notice)
+    for size in (4, 3):
+        for i in range(max(0, end - size), min(start, len(text) - size) + 1):
+            window = text[i:i + size]
+            if not _HAN_RUN.fullmatch(window):
+                continue
+            for gram in sounds.get(tuple(_char_pinyin(c) for c in window), ()):
+                if sum(a != b for a, b in zip(gram, window, strict=True)) == 1:
+                    return True
+    return False
 
 
 def _in_a_word(text: str, k: int) -> bool:

@@ -573,6 +573,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if mention or (links.terms and ({"list", "count"} & sig) and not asks_who and not content and not (sig & ASK_SIGNALS)):
         term = _mention_term(clause, links, notice)
         found = _term_tasks(notice, term[:1]) if term else ()
+        if len(found) > 3 and not links.terms and [w for w in content if w not in term[0] and w in notice_text(notice)]:
+            found = ()  # 「數字金融方面提到哪些試點？」: a word many tasks write, asked of one topic, is that topic's
         # 「有沒有提到澳門？」: yes, and where — a list when many tasks do; a term in a task or three is quoted
         listed = bool({"list", "count", "totals_object"} & sig) or len(found) > 3
         if found and listed and (mention or {"list", "count"} & sig):
@@ -800,7 +802,7 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
     """A part that names nothing: 「由誰牽頭？」「其中哪些是它牽頭的？」「還有別的單位嗎？」「要做甚麼？」."""
     prev = focus.step
     if prev is not None and not content and ({"list", "count"} & sig) and not ({"lead", "co", "involved"} & sig) \
-            and prev.op not in (Op.DOCUMENT, Op.CONTENT, Op.NOT_STATED):
+            and prev.op not in (Op.DOCUMENT, Op.CONTENT, Op.NOT_STATED) and not (sig & ASK_SIGNALS - {"ask_figure"}):
         # 「是哪些？」「一共幾項？」 after a question: the same question, listed or counted
         return replace(prev, count=count or prev.count, query=clause, linked_by="focus")
     if prev is not None and prev.op == Op.DOCUMENT:
@@ -1034,7 +1036,7 @@ def _pronouns() -> frozenset[str]:
 def _list_position() -> re.Pattern[str]:
     """「第二個」 (the second one), or 「其中第一項」 (the first of them): a position in the last list."""
     return re.compile(rf"(?:({lexicon.alternation('list_among', ('zh',))})\s*)?第\s*([一二三四五六七八九十两]+|\d+)\s*"
-                      r"(个(?!任务|工作)|项)")
+                      r"(个任务|个(?!工作)|项|条)")
 
 
 @cache
@@ -1214,21 +1216,11 @@ def _their_words(notice: Notice, aside: str, question: str) -> str:
     ("I'm writing a piece on the low-altitude economy. Which task covers it?"), and the asker's unit when the
     question is about themselves; a question that names its own topic keeps it clean of the aside's words
     (「我是地市政務外網運維工程師。政務外網IPv6單棧…」: 運維 is not what is asked)."""
-    if not aside.strip():
-        return aside
-    if _names_something(notice, question):
-        units = [m for m in link(notice, aside).mentions if m.kind == "unit"]
-        return " ".join(aside[m.start:m.end] for m in units) + " " if units and \
-            lexicon.find_word(question, "first_person") else ""
-    return _their_unit(notice, aside, question)
-
-
-def _their_unit(notice: Notice, aside: str, question: str) -> str:
-    """The asker's own unit goes with a question about themselves (「我們是省統計局。我們出現在哪幾項？」), not with
-    one about something else (「我們住建廳要報…。CIM基礎平台那項是誰牽頭的？」): there it is left out."""
-    if lexicon.find_word(question, "first_person"):
-        return aside
-    return _without(aside, [(m.start, m.end) for m in link(notice, aside).mentions if m.kind == "unit"])
+    if not aside.strip() or not _names_something(notice, question):
+        return aside  # 「我是省統計局的…把點到我們局的任務列出來。有哪些？」: the aside is what is asked about
+    units = [m for m in link(notice, aside).mentions if m.kind == "unit"]
+    return " ".join(aside[m.start:m.end] for m in units) + " " if units and \
+        lexicon.find_word(question, "first_person") else ""
 
 
 def _is_aside(clause: str) -> bool:

@@ -23,7 +23,7 @@ from index.glossary import EN_TO_ZH
 from index.segment import STOPWORDS, stem
 
 from . import lexicon
-from .link import notice_text, unit_aliases
+from .link import near_notice_word, notice_text, unit_aliases
 
 # Words that only frame a question ("what does the notice say about …"); they say nothing of scope.
 _FRAME = frozenset(
@@ -99,7 +99,8 @@ def foreign_terms(notice: Notice, question: str) -> list[str]:
     # 「浙江省」「北京市」: the notice writes places without the administrative suffix (廣州, 深圳).
     home = set(lexicon.words("cities")) | set(lexicon.words("home_places", "en"))  # 東莞, Dongguan: in Guangdong
     foreign = [p for p in places if p not in vocab and re.sub(r"[省市区县镇]$", "", p) not in vocab
-               and re.sub(r"[省市区县镇]$", "", p) not in home]
+               and re.sub(r"[省市区县镇]$", "", p) not in home
+               and not near_notice_word(notice, folded, folded.find(p), folded.find(p) + len(p))]  # 金稅四其: a typo
     # English names: a capitalised word inside the sentence that the gloss never uses (Shanghai, Paris).
     # ("Greater Bay Aera": a typo of a word the gloss uses is not a name)
     foreign += [m.lower() for m in _EN_NAME.findall(question)

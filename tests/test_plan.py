@@ -1211,3 +1211,48 @@ def test_a_section_named_by_its_title_words_and_a_typo_of_section(assistant, not
     assert sorted(set(items(answer))) == mine and f"{len(mine)}项" in answer.answer
     answer = assistant.ask("secton 12 - which tasks are in it?")
     assert sorted(set(items(answer))) == [t.number for t in notice.tasks if t.section.number == 12]
+
+
+def test_a_position_in_a_short_list_by_tiao_and_ge_renwu(assistant, notice, truth):
+    answer = _converse(assistant, "彎事通喺份文件出現咗喺邊幾條？", "第二條嗰個係講乜？邊個牽頭？")
+    second = [t.number for t in notice.tasks if "灣事通" in t.text][1]
+    assert items(answer)[:1] == [second] and all(u in answer.answer for u in truth[second]["leads"])
+    mine = sorted(n for n, t in truth.items() if "省人力資源社會保障廳" in _units(t))
+    answer = _converse(assistant, "省人力资源社会保障厅参与哪些任务？", "第二个任务里说的“一卡通”是什么卡？")
+    assert items(answer)[:1] == [mine[1]]
+
+
+def test_tasks_joined_by_cantonese_tung_and_three_leads_together(assistant, truth):
+    (step,) = make_plan(assistant.notice, "第三十二同第三十一條分別係邊個牽頭？").steps
+    assert step.op == Op.WHO_LEADS and set(step.tasks) == {31, 32}
+    answer = assistant.ask("我喺電視台做資料搜集。有冇任務係三個部門一齊牽頭㗎？係邊條？邊三個？")
+    three = [n for n, t in truth.items() if len(t["leads"]) == 3]
+    assert set(items(answer)) == set(three) and all(u in answer.answer for n in three for u in truth[n]["leads"])
+
+
+def test_which_regulations_the_notice_names(assistant, notice):
+    answer = assistant.ask("想知份文件入面提到邊幾部條例？喺邊幾條？")
+    assert sorted(set(items(answer))) == [t.number for t in notice.tasks if "條例" in t.text]
+    # a word many tasks write, asked of one topic, is that topic's (not a list of every mention)
+    answer = assistant.ask("數字金融方面提到哪些試點？")
+    assert items(answer)[:1] == [16] and "數字人民幣應用創新試點" in answer.answer
+
+
+def test_a_typo_of_the_notices_words_is_not_a_foreign_place(assistant, truth):
+    answer = assistant.ask("我是做税务软件的。想问金税四其（四期）在哪一项？那一项谁牵头？")
+    (task,) = [n for n, t in truth.items() if "省稅務局" in _units(t)]
+    assert not answer.refused and task in items(answer)
+    assert assistant.ask("浙江省2024年數字經濟工作要點有哪些重點？").refused
+
+
+def test_a_vague_question_after_an_aside_asks_about_the_aside(assistant, truth):
+    answer = assistant.ask("我是省統計局綜合處的，處長要我把今年工作要點裡點到我們局的任務列出來。有哪些？")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if "省統計局" in _units(t))
+
+
+def test_facts_asked_of_the_task_in_focus(assistant):
+    answer = _converse(assistant, "第二十五項提到的「一網通辦2.0」是什麼？", "那2.0版本預計什麼時候全面上線？")
+    assert answer.not_stated and items(answer) == [25]
+    answer = _converse(assistant, "I'm writing a piece on Guangdong's low-altitude economy push. Which task covers it?",
+                       "Who's in charge of that one?", "And how much money has been set aside for it?")
+    assert answer.not_stated and items(answer) == [18]
