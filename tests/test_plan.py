@@ -1022,11 +1022,14 @@ def test_a_place_is_stated_only_where_the_sentence_names_one(assistant, notice):
     ("韶關數據中心集群預計哪一年建成？", "韶關數據中心集群"),
     ("那14個省級中小企業數字化轉型試點城市是哪幾個？", "試點城市"),
     ("跨境通辦現在具體可以辦哪些事項？", "跨境通辦"),
+    ("灣事通係乜嘢嚟？份文件有冇講喺邊度下載？", "灣事通"),  # where to download
+    ("回鄉證過期了要去哪裡續辦？", "港澳居民往來內地通行證"),  # where to renew
+    ("粵省心12345熱線係咪24小時有人聽？", "粵省心"),  # opening hours
 ])
 def test_facts_and_names_the_notice_does_not_give(assistant, notice, question, word):
     answer = assistant.ask(question)
     assert answer.not_stated and not answer.refused
-    assert items(answer) == [t.number for t in notice.tasks if word in t.text]
+    assert sorted(set(items(answer))) == [t.number for t in notice.tasks if word in t.text]
 
 
 def test_a_term_asked_a_fact_of_is_quoted_where_each_task_writes_it(assistant, notice):
@@ -1163,16 +1166,6 @@ def test_lead_or_only_co_answers_both(assistant, truth):
     unit = "省委網信辦"
     answer = assistant.ask("我哋網信辦有冇牽頭邊項？定係全部都係配合？")
     assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if unit in _units(t))
-
-
-@pytest.mark.parametrize("question, word", [
-    ("灣事通係乜嘢嚟？份文件有冇講喺邊度下載？", "灣事通"),
-    ("回鄉證過期了要去哪裡續辦？", "港澳居民往來內地通行證"),
-    ("粵省心12345熱線係咪24小時有人聽？", "粵省心"),
-])
-def test_where_to_download_or_renew_and_hours_are_not_stated(assistant, notice, question, word):
-    answer = assistant.ask(question)
-    assert answer.not_stated and set(items(answer)) <= {t.number for t in notice.tasks if word in t.text}
 
 
 def test_everyday_words_for_wires(assistant, notice):
