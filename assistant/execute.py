@@ -61,10 +61,19 @@ def _resp_quote(task: Task) -> str:
 def who(step: Step, ctx: Context) -> Result:
     """WHO_LEADS / WHO_SHARES: the complete responsibility of each task, as the records say."""
     tasks = _tasks(ctx, step.tasks)
-    parts = [_count_line(t, ctx.english) * step.count + lookup.responsibility(t, ctx.english) for t in tasks]
+    parts = [_count_line(t, ctx.english) * step.count + lookup.responsibility(t, ctx.english)
+             + _no_co_line(t, ctx.english) * (step.op == Op.WHO_SHARES) for t in tasks]
     return Result(step, "\n\n".join(parts), tuple(t.number for t in tasks),
                   {t.number: _resp_quote(t) for t in tasks}, tasks=tuple(t.number for t in tasks),
                   units=answered_units(tasks))
+
+
+def _no_co_line(task: Task, english: bool) -> str:
+    """「那項還有沒有配合單位？」 of a task that lists only its leads: say so, not just who leads it."""
+    if task.co:
+        return ""
+    return (" It lists no co-responsible (按職責分工負責) units besides its lead." if english
+            else "本項只列牽頭單位,沒有列出按職責分工負責的單位。")
 
 
 def _count_line(task: Task, english: bool) -> str:
@@ -91,7 +100,8 @@ def who_involved(step: Step, ctx: Context) -> Result:
         else:
             head = ""
         count = _count_line(t, ctx.english) if step.count else ""
-        parts.append(count + (head + (" " if ctx.english and head else "")) + lookup.responsibility(t, ctx.english))
+        parts.append(count + (head + (" " if ctx.english and head else "")) + lookup.responsibility(t, ctx.english)
+                     + _no_co_line(t, ctx.english))
     return Result(step, "\n\n".join(parts), tuple(t.number for t in tasks),
                   {t.number: _resp_quote(t) for t in tasks}, tasks=tuple(t.number for t in tasks),
                   units=answered_units(tasks))
@@ -284,9 +294,11 @@ def _units_with(step: Step, ctx: Context, units: list[str]) -> Result:
     nums = tuple(dict.fromkeys(t.number for ts in per.values() for t in ts))
     if step.filters:
         conds_en = (["lead no task"] if "leads_none" in step.filters else []) + \
-            ([f"are named in {step.n} or more tasks"] if "at_least" in step.filters else [])
+            ([f"{ {'lead': 'lead', 'co': 'share'}.get(step.role, 'are named in')} {step.n} or more tasks"]
+             if "at_least" in step.filters else [])
         conds_zh = (["一項都沒有牽頭"] if "leads_none" in step.filters else []) + \
-            ([f"出現在{step.n}項或以上任務"] if "at_least" in step.filters else [])
+            ([f"{ {'lead': '牽頭', 'co': '按職責分工負責'}.get(step.role, '出現在')}{step.n}項或以上任務"]
+             if "at_least" in step.filters else [])
         text = (f"{len(units)} unit(s) " + " and ".join(conds_en) + (": " + "; ".join(
             f"{unit_name(u, True)} ({len(ts)}: {listing(ts, True)})" for u, ts in per.items()) + "." if units else ".")
             if ctx.english else f"{'、'.join(conds_zh)}的單位有{len(units)}個" + (":" + ";".join(
@@ -379,10 +391,12 @@ def filter_tasks(step: Step, ctx: Context) -> Result:
     else:
         text = (f"同時符合以下條件({';'.join(conds)})的任務有{len(tasks)}項" + (f":{listing(tasks, False)}。" if tasks else "。"))
     cited = nums
-    if step.within and len(step.within) <= 3 and set(step.filters) <= {"has_lead", "has_co", "no_lead", "no_co"}:
-        # 「兩項中哪一項有牽頭單位？」: who is responsible for each of them is the evidence
-        text += "\n" + "\n".join(lookup.responsibility(t, ctx.english) for t in _tasks(ctx, step.within))
-        cited = tuple(dict.fromkeys(nums + tuple(step.within)))
+    scope = step.within or tuple(t.number for t in ctx.notice.tasks if t.section.number in step.sections)
+    if scope and len(scope) <= 4 and set(step.filters) <= {"has_lead", "has_co", "no_lead", "no_co", "section"}:
+        # 「兩項中哪一項有牽頭單位？」「第十二部分嗰三項，有冇邊項有牽頭單位？」: who is responsible for
+        # each of them is the evidence, the more so when none qualifies
+        text += "\n" + "\n".join(lookup.responsibility(t, ctx.english) for t in _tasks(ctx, scope))
+        cited = tuple(dict.fromkeys(nums + tuple(scope)))
     return Result(step, text, cited, tasks=nums)
 
 
@@ -482,6 +496,18 @@ def rank_sections(step: Step, ctx: Context) -> Result:
     def counted(section: Section) -> list[Task]:  # the section's tasks meeting the question's conditions
         return [t for t in ctx.notice.tasks_in(section) if task_meets(t, step)]
 
+    if "every" in step.facts:  # 「哪些部分的每一項任務都寫明了牽頭單位」: sections whose tasks all qualify
+        picked = [s for s in ctx.notice.sections if all(task_meets(t, step) for t in ctx.notice.tasks_in(s))]
+        tasks = [t for s in picked for t in ctx.notice.tasks_in(s)]
+        conds = ";".join(_conditions(step, ctx)) if not ctx.english else "; ".join(_conditions(step, ctx))
+        names = "; ".join(f"section {s.number} ({s.numeral}、{s.title})" for s in picked) if ctx.english else \
+            "、".join(f"第{s.numeral}部分「{s.numeral}、{s.title}」" for s in picked)
+        text = ((f"{len(picked)} section(s) in which every task meets this ({conds}): {names}: {listing(tasks, True)}."
+                 if ctx.english else f"每一項任務都符合({conds})的部分有{len(picked)}個:{names}:{listing(tasks, False)}。")
+                if picked else (f"No section has every task meeting this ({conds})." if ctx.english
+                                else f"沒有哪個部分的每一項任務都符合({conds})。"))
+        nums = tuple(t.number for t in tasks)
+        return Result(step, text, nums, tasks=nums)
     if step.n:  # 「哪幾個部分只有3項任務？」: the sections with exactly that many
         picked = [s for s in ctx.notice.sections if len(counted(s)) == step.n]
         tasks = [t for s in picked for t in counted(s)]
@@ -730,11 +756,11 @@ _FACT_PRESENT = {
     "place": re.compile("|".join([*lexicon.words("cities"), "香港", "澳门"])),  # (folded: matched on folded text)
 }
 _FACT_ZH = {"figure": "這個具體數字", "budget": "預算或資金數額", "population": "人口或人數", "when": "具體時間或期限",
-            "person": "負責人的姓名", "howto": "申請或辦理的具體方法", "contact": "聯絡電話、網址等聯絡方式", "names": "具體名單",
+            "person": "負責人的姓名", "howto": "申請條件、資格或辦理的具體方法", "contact": "聯絡電話、網址等聯絡方式", "names": "具體名單",
             "status": "目前的進度或是否已經完成(通知只是把它列為2024年的工作任務)", "place": "具體地點"}
 _FACT_EN = {"figure": "that figure", "budget": "a budget or amount of money", "population": "a population or head count",
             "when": "a date or deadline for this", "person": "any official's name", "contact": "a phone number, website or other contact details",
-            "howto": "how to apply or the procedure", "names": "the names or the list",
+            "howto": "who may apply, how to apply or the procedure", "names": "the names or the list",
             "status": "whether this is already done (it lists it as a 2024 task)", "place": "where exactly (a place)"}
 
 

@@ -284,8 +284,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.OUT_OF_SCOPE, query=clause)
     if "section_word" in sig and not links.sections and lexicon.find_word(clause, "last_section"):
         links.sections = [n_sections]  # 「最後嗰個部分」 "the last section"
+    part_of_task = "among" in sig and len(focus.tasks) == 1 and not focus.sections \
+        and _written_in(notice, focus.tasks[0], _content_left(clause, links))
     if "section_word" in sig and not links.sections and lexicon.find_word(clause, "this_section") \
-            and (focus.sections or focus.tasks) and _section_by_topic(notice, clause, sig) is None:
+            and (focus.sections or focus.tasks) and _section_by_topic(notice, clause, sig) is None and not part_of_task:
         # 「那這一部分共有幾項任務？」: the section the conversation is in
         links.sections = [focus.sections[0] if focus.sections else notice.tasks[focus.tasks[0] - 1].section.number]
     bad = [n for n in links.tasks if not 1 <= n <= n_tasks] or [n for n in links.sections if not 1 <= n <= n_sections]
@@ -358,6 +360,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         # overall": in the role this part names)
         return replace(prev, op=Op.UNIT_TASKS, count=True, compare=True, query=clause, linked_by="focus",
                        role=role if {"lead", "co", "involved"} & sig else prev.role)
+    if not (tasks or units or links.terms or links.sections) and prev is not None and prev.op == Op.UNIT_TASKS \
+            and len(prev.units) >= 2 and lexicon.find_word(clause, "overlap"):
+        # 「發改委和工信廳牽頭的任務分別是哪些？有沒有重疊？」: the tasks both hold in that role
+        return Step(Op.SHARED_TASKS, units=prev.units, role=prev.role, count=count, query=clause, linked_by="focus")
     if "among" in sig and "related" in sig and len(focus.tasks) >= 2 and not tasks and lexicon.mentions(clause, "task_list"):
         # 「其中跟網絡安全有關的是哪幾項？」: every task of the list that writes those words
         for phrase in [*content_phrases(clause), *(w for w in content if len(w) >= 2)]:
@@ -393,6 +399,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
 
     # -- aggregations over every task ----------------------------------------------------------
+    if len(focus.tasks) == 1 and not (tasks or units or links.sections or links.terms) \
+            and ({"no_co", "no_lead", "has_lead", "more_than_one"} & sig) and lexicon.find_word(clause, "this_task") \
+            and not lexicon.mentions(clause, "task_list") and not count:
+        # 「塊數據試點在哪一項？」「那項還有沒有配合單位？」: asked of the task in focus, not of every task
+        return _task_step(focus.tasks, (), sig | ({"co"} if "no_co" in sig else set()), role, clause, content, "focus")
     n_leads = _lead_count(clause) if "lead" in sig else 0
     topic_section = _section_by_topic(notice, clause, sig) if not (links.sections or tasks) else None
     agg_sections = tuple(links.sections) or ((topic_section,) if topic_section else ())
@@ -418,6 +429,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             and (k := _units_by_count(clause)) and ({"list", "count"} & sig):
         # 「哪幾個部分只有3項任務？」: the sections with exactly that many tasks
         return Step(Op.RANK_SECTIONS, n=k, query=clause)
+    if ({"section_word", "section_of"} & sig) and not (tasks or units or agg_sections) and not ({"most", "least"} & sig) \
+            and (every := _every_task_filters(sig, n_leads, clause)):
+        # 「有哪些部分的每一項任務都寫明了牽頭單位」 "a whole section in which none of the tasks has a lead":
+        # the sections all of whose tasks meet the condition
+        return Step(Op.RANK_SECTIONS, filters=every, facts=("every",), query=clause)
     sections_before = _about_sections(focus) and not asks_who and not lexicon.find_word(clause, "unit_words")
     if ({"most", "least"} & sig) and (({"section_word", "section_of"} & sig) or sections_before) and not tasks \
             and not units and not agg_sections:
@@ -501,7 +517,10 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             and ({"lead", "co", "involved", "who"} & sig) and not sections:
         # 「就業信息平台…社保卡「一卡通」嗰條，係咪人社廳牽頭㗎？」: the unit's role in the task its words name
         term_tasks = _term_tasks(notice, links.terms)
-        found = term_tasks if len(term_tasks) == 1 else tuple(topic(_without(clause, links.spans()))[0][:1])
+        together = tuple(t.number for t in notice.tasks if all(u in t.units for u in units)) if len(units) >= 2 else ()
+        # 「法院、檢察院數字化那一項」: the one task that names all those units is the task meant
+        found = term_tasks if len(term_tasks) == 1 else together if len(together) == 1 else \
+            tuple(topic(_without(clause, links.spans()), among=together)[0][:1])
         if found:
             return _task_step(found, units, sig, role, clause, content, "topic")
     if units and not tasks and "else" in sig and focus.tasks and asks_tasks and not ({"among"} & sig) \
@@ -538,7 +557,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         if len(units) >= 2 and "more_than" in sig and "joint" not in sig:
             # 「教育廳和科技廳邊個牽頭多啲？」: each unit's count, compared — not the tasks they share
             return Step(Op.UNIT_TASKS, units=units, role=role, count=True, compare=True, within=within, query=clause)
-        if len(units) >= 2 and "each" not in sig and ({"joint", "list", "count"} & sig or "和" in clause or " and " in clause):
+        if len(units) >= 2 and not lexicon.mentions(clause, "each") \
+                and ({"joint", "list", "count"} & sig or "和" in clause or " and " in clause):
             return Step(Op.SHARED_TASKS, units=units, role=role, count=count, within=within, query=clause)
         if lexicon.find_word(clause, "share_of_all") and len(units) == 1:
             # 「政數局牽頭的任務佔全部任務的百分之幾」: the count, and its share of all the tasks
@@ -607,6 +627,13 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         found, _conf = topic(clause)
         if found:
             return _task_step(tuple(found[:1]), (), sig, role, clause, content, "topic")
+    if not named and not asks_who and len(focus.tasks) == 1 and _written_in(notice, focus.tasks[0], content):
+        # 「第二十六項說的是什麼？」「提到了哪些平台？」: the task in focus writes what is asked
+        if "section_of" in sig:
+            return _task_step(focus.tasks, (), sig, role, clause, content, "focus")
+        fact = _not_stated_fact(sig)
+        return Step(Op.NOT_STATED if fact else Op.CONTENT, tasks=focus.tasks, fact=fact, query=clause, yes_no=yes_no,
+                    linked_by="focus")
     if not named and refers and focus.step is not None:
         inherited = _from_focus(sig, role, count, yes_no, clause, content, focus, notice)
         if inherited is not None:
@@ -644,6 +671,14 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     return Step(Op.CONTENT, tasks=term_tasks if len(term_tasks) <= 3 else (), terms=tuple(links.terms),
                 query=clause, yes_no=yes_no, linked_by="term" if term_tasks else "topic",
                 context=() if named else focus.tasks[:3])
+
+
+def _written_in(notice: Notice, number: int, content: list[str]) -> bool:
+    """Every content word of the question the notice writes at all is written in task `number` (words
+    the notice never writes, 「社保卡」「兩個」, say nothing either way), and there is one."""
+    whole, text = notice_text(notice), fold(notice.tasks[number - 1].text)
+    words = [w for w in content if len(w) >= 2 and w in whole]
+    return bool(words) and all(w in text for w in words)
 
 
 def _among(clause: str, focus: Focus, notice: Notice | None = None) -> tuple[int, ...]:
@@ -785,8 +820,10 @@ def _task_step(tasks: tuple[int, ...], units: tuple[str, ...], sig: set[str], ro
         sig = sig | {"involved"}
     if units and ({"else", "co", "involved", "who"} & sig):
         return Step(Op.WHO_INVOLVED, exclude=units if "else" in sig else (), **base)
-    if "no_lead" in sig or "has_lead" in sig or "lead" in sig:
+    if "no_lead" in sig or "has_lead" in sig or "lead" in sig or "lead_listed" in sig:
         return Step(Op.WHO_LEADS, **base)
+    if "co_listed" in sig:  # 「那它有配合單位嗎？」
+        return Step(Op.WHO_SHARES, **base)
     if "co" in sig or "else" in sig:
         return Step(Op.WHO_SHARES if "co" in sig else Op.WHO_INVOLVED, **base)
     if "who" in sig or "involved" in sig:
@@ -801,6 +838,14 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
                 focus: Focus, notice: Notice | None = None) -> Step | None:
     """A part that names nothing: 「由誰牽頭？」「其中哪些是它牽頭的？」「還有別的單位嗎？」「要做甚麼？」."""
     prev = focus.step
+    picked = _tasks_by_relative_role(clause, focus, notice)
+    if picked and ({"describe"} | ASK_SIGNALS) & sig:
+        # 「金融監管局有哪些任務？」「它牽頭的那項內容是什麼？」: the tasks the unit holds in that role, described
+        fact = _not_stated_fact(sig)
+        return Step(Op.NOT_STATED if fact else Op.CONTENT, tasks=picked, fact=fact, query=clause, linked_by="focus")
+    if focus.tasks and lexicon.find_word(clause, "each_task") and ({"lead", "has_lead", "co", "who", "involved"} & sig):
+        # 「人社廳參與了哪幾項？每項有沒有牽頭單位？」: asked of each task of the list, not of the unit again
+        return _task_step(focus.tasks[:8], (), sig - {"among", "joint"}, role, clause, content, "focus")
     if prev is not None and not content and ({"list", "count"} & sig) and not ({"lead", "co", "involved"} & sig) \
             and prev.op not in (Op.DOCUMENT, Op.CONTENT, Op.NOT_STATED) and not (sig & ASK_SIGNALS - {"ask_figure"}):
         # 「是哪些？」「一共幾項？」 after a question: the same question, listed or counted
@@ -823,7 +868,8 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
     if focus.sections and prev is not None and prev.op in (Op.SECTION_TASKS, Op.SECTION_OF) and ({"list", "count"} & sig):
         return Step(Op.SECTION_TASKS, sections=focus.sections, count=count, query=clause, linked_by="focus")
     tasks = focus.tasks[:5]
-    if tasks and ({"lead", "who", "co", "involved", "no_lead", "has_lead", "section_of", "distinct_units"} & sig):
+    if tasks and ({"lead", "who", "co", "involved", "no_lead", "has_lead", "lead_listed", "co_listed", "section_of",
+                   "distinct_units"} & sig):
         exclude = focus.units if "else" in sig else ()
         step = _task_step(tasks, (), sig, role, clause, content, "focus")
         if exclude and step.op in (Op.WHO_INVOLVED, Op.WHO_SHARES, Op.WHO_LEADS):
@@ -839,6 +885,18 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
     if "switch" in sig and prev is not None:
         return replace(prev, query=clause, linked_by="focus")
     return None
+
+
+def _tasks_by_relative_role(clause: str, focus: Focus, notice: Notice | None) -> tuple[int, ...]:
+    """「它牽頭的那項」「佢配合嗰條」 "the one it leads": the tasks in focus the unit in focus holds in that role."""
+    if notice is None or len(focus.units) != 1:
+        return ()
+    role = "lead" if lexicon.find_word(clause, "lead_relative") else ("co" if lexicon.find_word(clause, "co_relative") else "")
+    if not role:
+        return ()
+    unit = focus.units[0]
+    held = tuple(t.number for t in notice.tasks if role_holds(t, unit, role))
+    return tuple(n for n in held if n in focus.tasks) or held
 
 
 @cache
@@ -893,12 +951,25 @@ def _at_least_pattern() -> re.Pattern[str]:
                       rf"\b({cardinals}|\d+)\s+or\s+more\s+tasks?\b|\bat\s+least\s+({cardinals}|\d+)\s+tasks?\b")
 
 
+@cache
+def _more_than_pattern() -> re.Pattern[str]:
+    """「牽頭嘅任務多過三項」 "more than three tasks": a floor one above the number."""
+    cardinals = "|".join(sorted(lexicon.table("en")["cardinals"], key=len, reverse=True))
+    num = r"([一二两三四五六七八九十]|\d+)"
+    counter = lexicon.alternation("task_counters", ("zh",))
+    return re.compile(rf"{lexicon.alternation('strictly_more_before', ('zh',))}\s*{num}\s*{counter}|"
+                      rf"\bmore\s+than\s+({cardinals}|\d+)\s+tasks?\b")
+
+
 def _at_least(clause: str) -> int:
-    m = _at_least_pattern().search(clause)
+    m, above = _at_least_pattern().search(clause), 0
+    if not m:
+        m, above = _more_than_pattern().search(clause), 1
     if not m:
         return 0
     raw = next(g for g in m.groups() if g)
-    return lexicon.english_numbers().get(raw) or from_chinese(raw.replace("两", "二")) or 0
+    n = lexicon.english_numbers().get(raw) or from_chinese(raw.replace("两", "二")) or 0
+    return n + above if n else 0
 
 
 def _units_by_count(clause: str) -> int:
@@ -974,6 +1045,23 @@ def _task_filters(sig: set[str], units: tuple[str, ...], n_leads: int, sections:
     if sections:
         out.append("section")
     return tuple(out)
+
+
+_OPPOSITE = {"has_lead": "no_lead", "no_lead": "has_lead", "has_co": "no_co", "no_co": "has_co"}
+
+
+def _every_task_filters(sig: set[str], n_leads: int, clause: str) -> tuple[str, ...]:
+    """The condition every task of a section must meet, when the question quantifies over a section's
+    tasks (「每一項任務都…」 "none of the tasks has…"); () when it does not."""
+    none = lexicon.find_word(clause, "none_of_tasks") is not None
+    if not none and not lexicon.find_word(clause, "every_task_of"):
+        return ()
+    filters = _task_filters(sig - {"yes_no"}, (), n_leads, (), clause)
+    if not filters and "lead" in sig:
+        filters = ("has_lead",)  # 「每一項任務都寫明了牽頭單位」
+    if none:  # "none of the tasks has a lead unit": every task has none
+        filters = tuple(_OPPOSITE.get(f, f) for f in filters)
+    return filters if filters and set(filters) <= set(_OPPOSITE) | {"multi_lead"} else ()
 
 
 def task_meets(task: Task, step: Step) -> bool:
@@ -1152,12 +1240,22 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
                 and topic is not None and _vague(topic(step.query)):
             # 「…「跨境通辦」係邊一項？具體會優化啲乜？」: a part about nothing of its own goes on with the task just found
             step = replace(step, tasks=local.tasks, linked_by="focus", context=())
+        if steps and step.op in (Op.FILTER_TASKS, Op.NO_LEAD_TASKS, Op.MULTI_LEAD_TASKS) \
+                and not (step.within or step.sections or step.units) and len(local.tasks) >= 2 \
+                and steps[-1].op in (Op.SECTION_TASKS, Op.UNIT_TASKS, Op.SHARED_TASKS, Op.MENTIONS) \
+                and not lexicon.find_word(clause, "whole_notice"):
+            # 「第十二部分嗰幾項，有冇邊項有牽頭單位？」: a condition in a later part is put on the list just named
+            step = replace(step, within=local.tasks, linked_by="focus")
         if steps and (step.compare or step.count) and _same_question(replace(step, compare=False, count=False),
                                                                      replace(steps[-1], compare=False, count=False)):
             # 「各牽頭幾項？哪個多？」「…有哪些？數一數」: one answer, counted (and compared)
             steps[-1] = replace(steps[-1], count=True, compare=steps[-1].compare or step.compare)
             continue
-        if any(_same_question(step, earlier) for earlier in steps):
+        same = [i for i, earlier in enumerate(steps) if _same_question(step, earlier)]
+        if same:
+            if step.op == Op.CONTENT and steps[same[0]].op == Op.CONTENT:
+                # 「…人才培養計劃是第幾期？要組建的專家委員會叫什麼？」: one quote of the task, for both parts' words
+                steps[same[0]] = replace(steps[same[0]], query=f"{steps[same[0]].query} {step.query}")
             continue  # 「誰負責？有冇牽頭單位？」: the first answer already says whether there is a lead
         steps.append(step)
         about = step_tasks(notice, step)

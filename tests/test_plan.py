@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 
 from assistant.plan import Op, make_plan
+from corpus.script import fold
 
 
 def ops(notice, question: str) -> list[tuple]:
@@ -1249,3 +1250,107 @@ def test_facts_asked_of_the_task_in_focus(assistant):
     answer = _converse(assistant, "I'm writing a piece on Guangdong's low-altitude economy push. Which task covers it?",
                        "Who's in charge of that one?", "And how much money has been set aside for it?")
     assert answer.not_stated and items(answer) == [18]
+
+
+# -- follow-ups on the task in focus, relative roles, section quantifiers (dev23/dev24) -------------------
+
+
+@pytest.mark.parametrize("turns", [
+    ["第二十一項由誰牽頭？", "那項還有沒有配合單位？"],
+    ["Who leads task 21?", "does it have any co-responsible units?"],
+    ["第二十一項講什麼？", "佢有冇配合單位？"],
+])
+def test_no_co_asked_of_the_task_in_focus(assistant, truth, turns):
+    answer = _converse(assistant, *turns)
+    assert items(answer) == [21] and not truth[21]["co"]
+    assert ("沒有列出按職責分工負責" in answer.answer) or ("no co-responsible" in answer.answer)
+
+
+def test_words_the_task_in_focus_writes_are_asked_of_it(assistant, notice):
+    answer = _converse(assistant, "第二十六項說的是什麼？", "提到了哪些平台？")
+    assert items(answer) == [26] and all(fold(p) in fold(answer.answer) for p in ("粵商通", "粵省事"))
+    answer = _converse(assistant, "第三十项讲什么", "其中社保卡那部分要推进什么立法？")
+    assert items(answer) == [30] and "条例" in answer.answer  # the task's part, not its whole section
+    # a new topic the task in focus does not write is still looked up
+    answer = _converse(assistant, "第二十六項說的是什麼？", "那醫療數字化呢？")
+    assert items(answer)[:1] == [t.number for t in notice.tasks if "醫療數字化" in t.title]
+
+
+def test_two_parts_on_one_task_quote_both(assistant):
+    answer = assistant.ask("（五十四）那項裡的人才培養計劃是第幾期？要組建的專家委員會叫什麼？")
+    assert items(answer) == [54] and "第三期" in answer.answer and "專家委員會" in answer.answer
+
+
+def test_a_task_picked_by_the_units_role_then_described(assistant, truth):
+    unit = "國家金融監督管理總局廣東監管局"
+    (led,) = [n for n, t in truth.items() if unit in t["leads"]]
+    answer = _converse(assistant, "金融監管局廣東監管局參與哪些任務？", "它牽頭的那項具體要做什麼？")
+    assert items(answer) == [led] and not answer.refused
+
+
+def test_each_task_of_a_units_list_with_its_leads(assistant, truth):
+    unit = "省人力資源社會保障廳"
+    mine = sorted(n for n, t in truth.items() if unit in _units(t))
+    answer = assistant.ask("人社廳有份參與邊幾項？每項有冇牽頭單位？")
+    assert sorted(set(items(answer))) == mine
+    assert all(u in answer.answer for n in mine for u in truth[n]["leads"])
+
+
+def test_tasks_of_two_units_each_and_their_overlap(notice, assistant, truth):
+    a, b = "省發展改革委", "省工業和信息化廳"
+    steps = make_plan(notice, "發改委同工信廳牽頭嘅任務分別係邊啲？有冇重疊？").steps
+    assert [s.op for s in steps] == [Op.UNIT_TASKS, Op.SHARED_TASKS] and steps[1].units == (a, b)
+    answer = assistant.ask("發改委同工信廳牽頭嘅任務分別係邊啲？有冇重疊？")
+    both = [n for n, t in truth.items() if a in t["leads"] and b in t["leads"]]
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if {a, b} & set(t["leads"]))
+    assert f"共同牽頭的任務有{len(both)}項" in answer.answer
+
+
+@pytest.mark.parametrize("question, every_task_has_lead", [
+    ("Is there a section where none of the tasks has a lead unit?", False),
+    ("哪個部分全部任務都沒有牽頭單位？", False),
+    ("有哪些部分的每一項任務都寫明了牽頭單位？", True),
+])
+def test_sections_all_of_whose_tasks_meet_a_condition(assistant, notice, truth, question, every_task_has_lead):
+    expected = sorted(t.number for t in notice.tasks
+                      if all(bool(truth[o.number]["leads"]) == every_task_has_lead
+                             for o in notice.tasks if o.section.number == t.section.number))
+    assert expected and sorted(set(items(assistant.ask(question)))) == expected
+
+
+def test_an_empty_filter_over_a_section_shows_its_tasks(assistant, notice, truth):
+    s12 = [t.number for t in notice.tasks if t.section.number == 12]
+    answer = assistant.ask("第十二部分嗰幾項，有冇邊項有牽頭單位？")
+    assert sorted(set(items(answer))) == s12 and not any(truth[n]["leads"] for n in s12)
+    assert all(u in answer.answer for n in s12 for u in truth[n]["co"])
+
+
+@pytest.mark.parametrize("question, role, floor", [
+    ("邊啲部門牽頭嘅任務多過三項？", "leads", 4), ("Which units lead more than two tasks?", "leads", 3),
+    ("哪些单位参与的任务超过5项？", "any", 6),
+])
+def test_units_with_more_than_n_tasks(assistant, truth, question, role, floor):
+    counts = Counter(u for t in truth.values() for u in (t["leads"] if role == "leads" else _units(t)))
+    answer = assistant.ask(question)
+    expected = {u for u, c in counts.items() if c >= floor}
+    assert expected and all(fold(u) in fold(answer.answer) for u in expected)
+    assert f"{len(expected)}" in answer.answer
+
+
+def test_cantonese_more_than_one_lead(assistant, truth):
+    answer = assistant.ask("有幾多項係多過一個單位牽頭㗎？")
+    several = sorted(n for n, t in truth.items() if len(t["leads"]) > 1)
+    assert sorted(set(items(answer))) == several and f"{len(several)}項" in answer.answer
+
+
+def test_a_task_named_by_the_units_it_names(assistant, truth):
+    (task,) = [n for n, t in truth.items() if {"省法院", "省檢察院"} <= set(_units(t))]
+    answer = assistant.ask("檢察院同法院數字化嗰項邊個負責？")
+    assert items(answer) == [task] and all(u in answer.answer for u in truth[task]["co"])
+
+
+def test_who_may_apply_is_not_stated_and_hk_shorthand(assistant, notice):
+    answer = assistant.ask("港澳居民能不能申請社會保障卡？")
+    assert answer.not_stated and 30 in items(answer)
+    answer = assistant.ask("any cross-boundary services so HK people can get things done? who runs it?")
+    assert not answer.refused and items(answer)[:1] == [1]
