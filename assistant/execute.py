@@ -89,14 +89,18 @@ def who_involved(step: Step, ctx: Context) -> Result:
     tasks = _tasks(ctx, step.tasks)
     parts = []
     for t in tasks:
-        others = [u for u in t.units if u not in step.exclude]
+        # (「同一項還有哪些牽頭單位？」: the other units in the role asked)
+        pool = t.leads if step.role == "lead" else t.co if step.role == "co" else t.units
+        others = [u for u in pool if u not in step.exclude]
         names = "; ".join(unit_name(u, True) for u in others) if ctx.english else "、".join(others)
+        what_en = {"lead": "lead unit", "co": "co-responsible unit"}.get(step.role, "")
+        what_zh = {"lead": "的牽頭單位", "co": "的按職責分工負責單位"}.get(step.role, "")
         if step.exclude and ctx.english:
-            head = (f"Besides {', '.join(step.exclude)}, task {t.number} names: {names}." if others
-                    else f"Task {t.number} names no unit besides {', '.join(step.exclude)}.")
+            head = (f"Besides {', '.join(step.exclude)}, task {t.number} names{f' (as {what_en}s)' if what_en else ''}: {names}."
+                    if others else f"Task {t.number} names no {what_en or 'unit'} besides {', '.join(step.exclude)}.")
         elif step.exclude:
-            head = (f"除{'、'.join(step.exclude)}外,第{t.numeral}項還有:{names}。" if others
-                    else f"除{'、'.join(step.exclude)}外,第{t.numeral}項沒有列出其他單位。")
+            head = (f"除{'、'.join(step.exclude)}外,第{t.numeral}項{what_zh}還有:{names}。" if others
+                    else f"除{'、'.join(step.exclude)}外,第{t.numeral}項沒有列出其他{what_zh[1:] or '單位'}。")
         else:
             head = ""
         count = _count_line(t, ctx.english) if step.count else ""
@@ -142,6 +146,10 @@ def unit_tasks(step: Step, ctx: Context) -> Result:
         shared = [t for t in tasks if unit in t.co]
         name = unit_name(unit, ctx.english)
         among = (" among them" if ctx.english else "其中") if scope is not None else ""
+        if step.exclude_tasks:  # 「它還參與了哪一項？」: the counts are of its other tasks, and say so
+            skipped = [ctx.notice.tasks[n - 1] for n in step.exclude_tasks if 1 <= n <= len(ctx.notice.tasks)]
+            among = (f" besides task{'s' if len(skipped) > 1 else ''} {', '.join(str(t.number) for t in skipped)}"
+                     if ctx.english else f"除第{'、'.join(t.numeral for t in skipped)}項外,")
         if step.role == "lead":
             chosen = led
             if ctx.english:
@@ -175,6 +183,8 @@ def unit_tasks(step: Step, ctx: Context) -> Result:
             cited += [t.number for t in chosen]
         if not chosen and not led and not shared:
             s = (f"{name} is not named in any task{among}." if ctx.english else f"{among}沒有任務列出{name}。")
+            if step.exclude_tasks:  # 「那省法院還參與了哪些任務？」: none — the task just discussed is its only one
+                cited += list(step.exclude_tasks)
         elif step.role != "co" and step.role != "co_only":
             s += _co_leads(unit, led, ctx.english)
         if "share" in step.facts:  # its part of all the notice's tasks

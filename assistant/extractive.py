@@ -49,6 +49,10 @@ def best_sentences(task: Task, question: str, limit: int, scorer: Scorer | None 
         best = scored[:limit]
     if not best:  # 「第一個具體講了什麼？」: nothing in particular asked, so the task's first sentences
         best = scored[:limit]
+    elif len(best) < limit and {"describe", "doc_request"} & lexicon.signals(lexicon.normalise(question)):
+        # 「人社廳喺第三十項要做啲乜？」: what a task asks is all of it; the words matched (a unit's name)
+        # do not divide its sentences among units
+        best += [x for x in scored if x not in best][:limit - len(best)]
     return [s for _, _, s in sorted(best, key=lambda x: x[1])]
 
 

@@ -270,6 +270,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         links.terms = [zh for zh in english_term(unnamed)
                        if zh not in places and 0 < len(_term_tasks(notice, [zh])) <= 8]  # specific terms only
     sig = lexicon.signals(clause)
+    if lexicon.find_word(clause, "either_way"):
+        sig -= {"alone", "joint", "more_than_one"}  # "alone or jointly": any way at all
     content = _content_left(clause, links)
     if not links.terms:
         links.terms = _phrase_terms(notice, clause, content)
@@ -523,15 +525,17 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
             tuple(topic(_without(clause, links.spans()), among=together)[0][:1])
         if found:
             return _task_step(found, units, sig, role, clause, content, "topic")
-    if units and not tasks and "else" in sig and focus.tasks and asks_tasks and not ({"among"} & sig) \
+    also_does = lexicon.find_word(clause, "also_does") is not None  # 「人社廳還參與了哪些？」: its other tasks
+    if units and not tasks and "else" in sig and focus.tasks and (asks_tasks or also_does) and not ({"among"} & sig) \
             and not sections:
         # 「嗰個廣電局仲有份做邊幾項？」: the unit's other tasks, not the other units of this one
         return Step(Op.UNIT_TASKS, units=units, role=role, count=count, exclude_tasks=focus.tasks, query=clause,
                     linked_by="explicit")
-    if units and not tasks and "else" in sig and focus.tasks and not asks_tasks \
+    if units and not tasks and "else" in sig and focus.tasks and not asks_tasks and not also_does \
             and (asks_who or "among" in sig or "谁" in clause):
         # 「其中法院、檢察院之外還有誰？」: the conversation's task, without the units named
-        return Step(Op.WHO_INVOLVED, tasks=focus.tasks[:3], exclude=units, query=clause, linked_by="focus")
+        return Step(Op.WHO_INVOLVED, tasks=focus.tasks[:3], exclude=units, query=clause, linked_by="focus",
+                    role=role if role in ("lead", "co") else "any")
     if not units and not tasks and "unit_ref" in sig and focus.result_units:
         units = focus.result_units
         two = [c for c in lexicon.cues(clause) if c.signal == "unit_ref" and lexicon.find_word(c.phrase, "two_of")]
@@ -855,9 +859,13 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
         if facts or ("count" in sig and not content):
             return Step(Op.DOCUMENT, facts=facts or ("totals",), query=clause, linked_by="focus")
     if prev is not None and prev.op in NEEDS_UNIT and focus.units and not lexicon.mentions(clause, "who") \
-            and ({"lead", "co", "involved", "only", "no_lead", "list", "count"} & sig) and "among" not in sig:
+            and ({"lead", "co", "involved", "only", "no_lead", "list", "count"} & sig) and "among" not in sig \
+            and not (focus.tasks and lexicon.find_word(clause, "unit_words") and "else" in sig):
+        # (「同一項還有哪些牽頭單位？」 asks for the task's other units, not the unit's other tasks)
         # 「那它按職責分工負責的呢？」 after 「省科技廳牽頭哪些任務？」: the same unit, another role
-        return replace(prev, role=role, count=count, query=clause, linked_by="focus")
+        # (「它還參與了哪一項？」: besides the tasks just named)
+        return replace(prev, role=role, count=count, query=clause, linked_by="focus",
+                       exclude_tasks=focus.tasks if "else" in sig else prev.exclude_tasks)
     # 「裡面提到了哪些新興技術？」: what the task in focus says, not the unit's tasks again
     says = bool(content) and "mention" in sig and not ({"lead", "co", "involved"} & sig)
     if "among" in sig and focus.units and ({"lead", "co", "involved", "list", "count"} & sig) and not says:
@@ -873,7 +881,7 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
         exclude = focus.units if "else" in sig else ()
         step = _task_step(tasks, (), sig, role, clause, content, "focus")
         if exclude and step.op in (Op.WHO_INVOLVED, Op.WHO_SHARES, Op.WHO_LEADS):
-            step = replace(step, op=Op.WHO_INVOLVED, exclude=exclude)
+            step = replace(step, op=Op.WHO_INVOLVED, exclude=exclude, role=role if role in ("lead", "co") else "any")
         return step
     if focus.units and ({"list", "count", "lead", "co", "involved"} & sig) and prev is not None and prev.op in NEEDS_UNIT \
             and not says:

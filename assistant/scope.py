@@ -186,8 +186,10 @@ def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
     vocab = notice_text(notice)
     folded = fold(question)
     words, _places = _content_words(folded)
-    english = [stem(w) for w in _EN_WORD.findall(folded) if w not in STOPWORDS and w not in _FRAME and len(w) > 2]
-    en_vocab = _english_vocabulary()
+    raw_english = [w for w in _EN_WORD.findall(folded) if w not in STOPWORDS and w not in _FRAME and len(w) > 2]
+    english = [stem(w) for w in raw_english]
+    # Latin words the notice itself writes (CIM, APP, PASS) count as its own, in any script of question
+    en_vocab = _english_vocabulary() | {stem(w) for w in raw_english if w in _latin_words(notice)}
     # everyday words for the notice's topics (看病 for 醫療, "smes" for 中小企業) are words the notice covers
     everyday = " ".join(word for word, _ in lexicon.everyday_words(folded))
     covered = sum(w in vocab or (w in everyday) for w in words) + \
@@ -201,5 +203,15 @@ def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
         foreign=tuple(foreign),
         english=not re.search(r"[\u3400-\u9fff]", question),
         n_words=total,
-        anchored=_anchored(notice, folded),
+        anchored=_anchored(notice, folded) or any(_latin_words(notice).get(w, 9) <= 3 for w in raw_english),
     )
+
+
+@lru_cache(maxsize=2)
+def _latin_words(notice: Notice) -> dict[str, int]:
+    """The Latin words the notice's tasks write (「城市信息模型(CIM)」), with the number of tasks writing each."""
+    out: dict[str, int] = {}
+    for t in notice.tasks:
+        for w in set(_EN_WORD.findall(fold(t.body))):
+            out[w] = out.get(w, 0) + 1
+    return out

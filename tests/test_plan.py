@@ -1195,7 +1195,9 @@ def test_the_other_lead_unit_after_a_question_on_one(assistant, truth):
     led = sorted(n for n, t in truth.items() if other in t["leads"])
     assert sorted(set(items(answer))) == led and str(len(led)) in answer.answer
     answer = _converse(assistant, "Who leads task 45?", "Does 體育局 lead any other task?")
-    assert 45 not in items(answer)  # 'any other task': its tasks besides this one
+    others = sorted(n for n, t in truth.items() if "省體育局" in t["leads"] and n != 45)
+    # 'any other task': its tasks besides this one (task 45 is cited only as the one left out)
+    assert sorted(set(items(answer)) - {45}) == others and "besides task 45" in answer.answer
 
 
 def test_a_section_named_by_its_title_words_and_a_typo_of_section(assistant, notice):
@@ -1354,3 +1356,53 @@ def test_who_may_apply_is_not_stated_and_hk_shorthand(assistant, notice):
     assert answer.not_stated and 30 in items(answer)
     answer = assistant.ask("any cross-boundary services so HK people can get things done? who runs it?")
     assert not answer.refused and items(answer)[:1] == [1]
+
+
+def test_latin_words_the_notice_writes_are_in_scope(assistant, notice):
+    (task,) = [t.number for t in notice.tasks if "CIM" in t.body]
+    answer = _converse(assistant, "CIM平臺喺邊一項？", "邊個負責？有冇牽頭單位？")
+    assert items(answer) == [task] and not answer.refused
+
+
+@pytest.mark.parametrize("question", ["How many tasks does the data bureau lead, alone or jointly?",
+                                      "政數局單獨或共同牽頭的任務有幾項？"])
+def test_alone_or_jointly_is_any_way(assistant, truth, question):
+    led = sorted(n for n, t in truth.items() if GDPA in t["leads"])
+    answer = assistant.ask(question)
+    assert sorted(set(items(answer))) == led and str(len(led)) in answer.answer
+
+
+@pytest.mark.parametrize("question", ["What are the dates of the National Games events in Guangdong?",
+                                      "广州天河国家数字服务出口基地对入驻企业有什么补贴？"])
+def test_dates_and_subsidies_are_not_stated(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.not_stated and not answer.refused and items(answer)
+
+
+def test_digital_exchanges_with_hong_kong_in_english(assistant, notice, truth):
+    (task,) = [t.number for t in notice.tasks if "交流合作" in t.body]
+    answer = assistant.ask("Does the plan cover digital exchanges and cooperation with Hong Kong? Who is responsible?")
+    assert items(answer)[:1] == [task] and all(u in answer.answer for u in truth[task]["co"])
+
+
+def test_what_a_unit_does_in_a_task_quotes_the_task_not_only_its_name(assistant, notice):
+    answer = assistant.ask("人社廳喺第三十項要做啲乜？")
+    assert items(answer) == [30] and "社會保障卡" in answer.answer and "人社" in answer.answer
+
+
+def test_a_units_other_tasks_leave_out_the_one_discussed(assistant, truth):
+    unit = "省農業農村廳"
+    mine = sorted(n for n, t in truth.items() if unit in _units(t))
+    answer = _converse(assistant, f"第{mine[0]}項邊個牽頭？", "咁農業農村廳仲有份做邊項？")
+    assert sorted(set(items(answer))) == mine[1:] and "除第" in answer.answer
+    (only,) = [n for n, t in truth.items() if "省法院" in _units(t)]
+    answer = _converse(assistant, f"第{only}項由誰牽頭？", "那省法院還參與了哪些任務？")
+    assert items(answer) == [only]  # none besides: the task discussed is the evidence
+
+
+def test_the_other_lead_units_of_the_same_task(assistant, truth):
+    (task,) = [n for n, t in truth.items() if "省委網信辦" in t["leads"]]
+    answer = _converse(assistant, "省委網信辦牽頭哪一項？", "同一項還有哪些牽頭單位？")
+    others = [u for u in truth[task]["leads"] if u != "省委網信辦"]
+    assert items(answer) == [task] and all(u in answer.answer.split("。")[0] for u in others)
+    assert not any(u in answer.answer.split("。")[0] for u in truth[task]["co"])
