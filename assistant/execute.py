@@ -735,8 +735,11 @@ def content(step: Step, ctx: Context) -> Result:
 
 def _quote_tasks(step: Step, ctx: Context, tasks: list[Task], lead_in: str = "", not_stated: bool = False) -> Result:
     parts, quotes = [], {}
+    # 「醫療方面會做啲乜嘢數字化？」: what one task sets out is the whole of it, not its three best sentences
+    whole = len(tasks) == 1 and bool({"describe", "doc_request"} & lexicon.signals(lexicon.normalise(step.query)))
     for rank, task in enumerate(tasks):
-        picked = extractive.best_sentences(task, step.query, limit=3 if rank == 0 else 1, scorer=ctx.scorer)
+        limit = (len(extractive.sentences(task)) if whole else 3) if rank == 0 else 1
+        picked = extractive.best_sentences(task, step.query, limit=limit, scorer=ctx.scorer)
         quote = "".join(picked)
         quotes[task.number] = quote
         who = lookup.responsibility(task, ctx.english, heading=False)
@@ -758,6 +761,7 @@ _FACT_PRESENT = {
     "when": re.compile(r"\d{4}年|年底|年內|上半年|下半年|月底|\d+月"),
     "figure": extractive.FIGURE,
     "person": re.compile(r"(?!)"),  # the notice names no officials
+    "company": re.compile(r"(?!)"),  # nor who builds or supplies anything
     "howto": re.compile(r"(?!)"),  # the notice sets tasks, not application procedures
     "contact": re.compile(r"\d{7,}|https?://|www\.|@"),
     # "which cities / which ten scenarios / who are the members": the evidence must enumerate names
@@ -766,10 +770,10 @@ _FACT_PRESENT = {
     "place": re.compile("|".join([*lexicon.words("cities"), "香港", "澳门"])),  # (folded: matched on folded text)
 }
 _FACT_ZH = {"figure": "這個具體數字", "budget": "預算或資金數額", "population": "人口或人數", "when": "具體時間或期限",
-            "person": "負責人的姓名", "howto": "申請條件、資格或辦理的具體方法", "contact": "聯絡電話、網址等聯絡方式", "names": "具體名單",
+            "person": "負責人的姓名", "company": "由哪家公司承建或供應", "howto": "申請條件、資格或辦理的具體方法", "contact": "聯絡電話、網址等聯絡方式", "names": "具體名單",
             "status": "目前的進度或是否已經完成(通知只是把它列為2024年的工作任務)", "place": "具體地點"}
 _FACT_EN = {"figure": "that figure", "budget": "a budget or amount of money", "population": "a population or head count",
-            "when": "a date or deadline for this", "person": "any official's name", "contact": "a phone number, website or other contact details",
+            "when": "a date or deadline for this", "person": "any official's name", "company": "which company builds or supplies it", "contact": "a phone number, website or other contact details",
             "howto": "who may apply, how to apply or the procedure", "names": "the names or the list",
             "status": "whether this is already done (it lists it as a 2024 task)", "place": "where exactly (a place)"}
 

@@ -245,7 +245,7 @@ def _doc_facts(sig: set[str], norm: str) -> tuple[str, ...]:
 
 
 def _not_stated_fact(sig: set[str]) -> str:
-    for fact in ("budget", "person", "contact", "howto", "population", "names", "status"):
+    for fact in ("budget", "person", "company", "contact", "howto", "population", "names", "status"):
         if f"ask_{fact}" in sig:
             return fact
     if "ask_when" in sig and "doc" not in sig:
@@ -254,7 +254,7 @@ def _not_stated_fact(sig: set[str]) -> str:
 
 
 ASK_SIGNALS = frozenset({"ask_status", "ask_figure", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
-                         "ask_names", "ask_contact", "ask_place"})
+                         "ask_names", "ask_contact", "ask_place", "ask_company"})
 
 
 def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | None,
@@ -270,6 +270,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         links.terms = [zh for zh in english_term(unnamed)
                        if zh not in places and 0 < len(_term_tasks(notice, [zh])) <= 8]  # specific terms only
     sig = lexicon.signals(clause)
+    if lexicon.find_word(clause, "whole_document"):
+        sig -= {"among"}  # 「成份文件入面，通信管理局總共喺邊幾項有份？」: the whole notice, not the last list
     if lexicon.find_word(clause, "either_way"):
         sig -= {"alone", "joint", "more_than_one"}  # "alone or jointly": any way at all
     content = _content_left(clause, links)
@@ -305,6 +307,11 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         links.titles, links.sections = [], [sec]
     tasks = tuple(dict.fromkeys(links.tasks + links.titles))
     linked_by = "explicit" if links.tasks else ("title" if links.titles else "")
+    per_term = [_term_tasks(notice, [t]) for t in links.terms]
+    if not tasks and len(per_term) >= 2 and all(len(p) == 1 for p in per_term) and re.search(r"[项条]|task|item", clause) \
+            and len({p[0] for p in per_term}) == len(per_term):
+        # 「「數據特區」一項與推進「跨境通辦」的一項，牽頭單位是否相同？」: each term names its one task
+        tasks, linked_by = tuple(p[0] for p in per_term), "term"
     units = tuple(links.units)
     if not units and lexicon.find_word(clause, "our_unit") and (mine := _asker_units(focus)):
         units = mine  # 「我們廳牽頭了哪些任務？」…「那我們只是配合的是哪項？」: the unit the asker said they are
@@ -401,8 +408,12 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         return Step(Op.DOCUMENT, facts=("totals",), query=clause)
 
     # -- aggregations over every task ----------------------------------------------------------
+    # (a bare 「有沒有配合單位？」 right after a question on one task asks it too)
+    on_one_task = focus.step is not None and focus.step.op in NEEDS_TASK | {Op.CONTENT, Op.NOT_STATED} \
+        and not ({"list", "among", "all_of"} & sig)
     if len(focus.tasks) == 1 and not (tasks or units or links.sections or links.terms) \
-            and ({"no_co", "no_lead", "has_lead", "more_than_one"} & sig) and lexicon.find_word(clause, "this_task") \
+            and ({"no_co", "no_lead", "has_lead", "more_than_one", "co_listed", "lead_listed"} & sig) \
+            and (lexicon.find_word(clause, "this_task") or on_one_task) \
             and not lexicon.mentions(clause, "task_list") and not count:
         # 「塊數據試點在哪一項？」「那項還有沒有配合單位？」: asked of the task in focus, not of every task
         return _task_step(focus.tasks, (), sig | ({"co"} if "no_co" in sig else set()), role, clause, content, "focus")
@@ -515,23 +526,29 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         # 「同一部分裡還有哪些…」: the section of the task being discussed
         sections = tuple(dict.fromkeys(notice.tasks[n - 1].section.number for n in focus.tasks[:1]))
     asks_tasks = lexicon.mentions(clause, "task_list")
-    if units and not tasks and content and _points_at_task(clause) and topic is not None and not asks_tasks \
-            and ({"lead", "co", "involved", "who"} & sig) and not sections:
+    together = tuple(t.number for t in notice.tasks if all(u in t.units for u in units)) if len(units) >= 2 else ()
+    # 「法院、檢察院嗰啲數字化，邊個部門牽頭？」: who leads the work of several units named together — the task
+    # naming them all, not each unit's tasks
+    units_as_topic = len(together) == 1 and lexicon.mentions(clause, "who") and not tasks \
+        and not ({"more_than", "most", "least", "count", "list", "joint", "each", "else"} & sig)
+    if units and not tasks and content and (_points_at_task(clause) or units_as_topic) and topic is not None \
+            and not asks_tasks and ({"lead", "co", "involved", "who"} & sig) and not sections:
         # 「就業信息平台…社保卡「一卡通」嗰條，係咪人社廳牽頭㗎？」: the unit's role in the task its words name
         term_tasks = _term_tasks(notice, links.terms)
-        together = tuple(t.number for t in notice.tasks if all(u in t.units for u in units)) if len(units) >= 2 else ()
         # 「法院、檢察院數字化那一項」: the one task that names all those units is the task meant
         found = term_tasks if len(term_tasks) == 1 else together if len(together) == 1 else \
             tuple(topic(_without(clause, links.spans()), among=together)[0][:1])
         if found:
             return _task_step(found, units, sig, role, clause, content, "topic")
     also_does = lexicon.find_word(clause, "also_does") is not None  # 「人社廳還參與了哪些？」: its other tasks
-    if units and not tasks and "else" in sig and focus.tasks and (asks_tasks or also_does) and not ({"among"} & sig) \
-            and not sections:
+    # (「其中人民銀行廣東分行還參與了別的任務嗎？」: 其中 picks a unit of the last answer, not tasks of its list)
+    picks_unit = "among" in sig and bool(focus.result_units) and set(units) <= set(focus.result_units)
+    if units and not tasks and "else" in sig and focus.tasks and (asks_tasks or also_does) \
+            and ("among" not in sig or picks_unit) and not sections:
         # 「嗰個廣電局仲有份做邊幾項？」: the unit's other tasks, not the other units of this one
         return Step(Op.UNIT_TASKS, units=units, role=role, count=count, exclude_tasks=focus.tasks, query=clause,
                     linked_by="explicit")
-    if units and not tasks and "else" in sig and focus.tasks and not asks_tasks and not also_does \
+    if units and not tasks and "else" in sig and focus.tasks and not asks_tasks and not also_does and not count \
             and (asks_who or "among" in sig or "谁" in clause):
         # 「其中法院、檢察院之外還有誰？」: the conversation's task, without the units named
         return Step(Op.WHO_INVOLVED, tasks=focus.tasks[:3], exclude=units, query=clause, linked_by="focus",
@@ -675,6 +692,13 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     return Step(Op.CONTENT, tasks=term_tasks if len(term_tasks) <= 3 else (), terms=tuple(links.terms),
                 query=clause, yes_no=yes_no, linked_by="term" if term_tasks else "topic",
                 context=() if named else focus.tasks[:3])
+
+
+def _share_written(notice: Notice, number: int, clause: str) -> float:
+    """The share of a part's content words (those the notice writes at all) that task `number` writes."""
+    whole, text = notice_text(notice), fold(notice.tasks[number - 1].text)
+    words = [w for w in _content_left(clause, link(notice, clause)) if len(w) >= 2 and w in whole]
+    return sum(w in text for w in words) / len(words) if words else 0.0
 
 
 def _written_in(notice: Notice, number: int, content: list[str]) -> bool:
@@ -847,7 +871,8 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
         # 「金融監管局有哪些任務？」「它牽頭的那項內容是什麼？」: the tasks the unit holds in that role, described
         fact = _not_stated_fact(sig)
         return Step(Op.NOT_STATED if fact else Op.CONTENT, tasks=picked, fact=fact, query=clause, linked_by="focus")
-    if focus.tasks and lexicon.find_word(clause, "each_task") and ({"lead", "has_lead", "co", "who", "involved"} & sig):
+    if focus.tasks and lexicon.find_word(clause, "each_task") and ({"lead", "has_lead", "co", "who", "involved"} & sig) \
+            and not ({"list", "count", "among"} & sig):
         # 「人社廳參與了哪幾項？每項有沒有牽頭單位？」: asked of each task of the list, not of the unit again
         return _task_step(focus.tasks[:8], (), sig - {"among", "joint"}, role, clause, content, "focus")
     if prev is not None and not content and ({"list", "count"} & sig) and not ({"lead", "co", "involved"} & sig) \
@@ -1061,9 +1086,11 @@ _OPPOSITE = {"has_lead": "no_lead", "no_lead": "has_lead", "has_co": "no_co", "n
 def _every_task_filters(sig: set[str], n_leads: int, clause: str) -> tuple[str, ...]:
     """The condition every task of a section must meet, when the question quantifies over a section's
     tasks (「每一項任務都…」 "none of the tasks has…"); () when it does not."""
-    none = lexicon.find_word(clause, "none_of_tasks") is not None
-    if not none and not lexicon.find_word(clause, "every_task_of"):
+    none_at, every_at = lexicon.find_word(clause, "none_of_tasks"), lexicon.find_word(clause, "every_task_of")
+    if not none_at and not every_at:
         return ()
+    # (「每一項任務都寫明了牽頭單位（即沒有任何一項是只寫…）」: the first quantifier states it, the rest restates)
+    none = none_at is not None and (every_at is None or none_at.start() < every_at.start())
     filters = _task_filters(sig - {"yes_no"}, (), n_leads, (), clause)
     if not filters and "lead" in sig:
         filters = ("has_lead",)  # 「每一項任務都寫明了牽頭單位」
@@ -1245,7 +1272,8 @@ def make_plan(notice: Notice, question: str, focus: Focus | None = None,
         if step is None:
             continue
         if steps and step.op == Op.CONTENT and step.linked_by == "topic" and not step.terms and len(local.tasks) == 1 \
-                and topic is not None and _vague(topic(step.query)):
+                and topic is not None and (_vague(topic(step.query)) or _share_written(notice, local.tasks[0], clause) >= 0.5):
+            # (「數字金融那項：…文中提到的融資信用平台叫什麼？」: most of its words are that task's)
             # 「…「跨境通辦」係邊一項？具體會優化啲乜？」: a part about nothing of its own goes on with the task just found
             step = replace(step, tasks=local.tasks, linked_by="focus", context=())
         if steps and step.op in (Op.FILTER_TASKS, Op.NO_LEAD_TASKS, Op.MULTI_LEAD_TASKS) \

@@ -108,6 +108,8 @@ def foreign_terms(notice: Notice, question: str) -> list[str]:
     foreign += [y for y in _YEAR.findall(folded) if y not in vocab]
     # another government's own plan or report (「深圳市自己的數字政府工作要點」「香港施政報告」)
     foreign += [m.group(0) for m in _OTHER_PLAN.finditer(folded)]
+    # another government's own office (「香港數字政策辦公室今年有咩新計劃」): its plans are not this notice's
+    foreign += [m.group(0) for m in _OTHER_BODY.finditer(folded) if m.group(0) not in vocab]
     # a service named in quotes with Hong Kong or Macao that the notice never names (香港「智方便」)
     if re.search(r"香港|澳门|hong kong|maca", folded):
         foreign += [t for t in re.findall(r"[「“\"]([^」”\"]{2,12})[」”\"]", folded) if t not in vocab]
@@ -169,6 +171,7 @@ def _their_own(vocab: str, bodies: str, folded: str) -> list[str]:
     return out
 
 
+_OTHER_BODY = re.compile(r"(?:香港|澳门)(?:特区|特别行政区)?(?:政府)?[\u4e00-\u9fff]{2,6}?(?:办公室|署|委员会|政策局)")
 _OTHER_PLAN = re.compile(r"(?:香港|澳门|深圳|广州|珠海|[\u4e00-\u9fff]{2}市)(?:特区|特别行政区)?(?:政府)?(?:自己|本身)?的?"
                          r"(?:(?!在|里|中|任务|有关|关于)[\u4e00-\u9fff0-9]){0,10}?"
                          r"(?:施政报告|工作要点|政府工作报告|蓝图|五年规划|规划纲要)")

@@ -1406,3 +1406,89 @@ def test_the_other_lead_units_of_the_same_task(assistant, truth):
     others = [u for u in truth[task]["leads"] if u != "省委網信辦"]
     assert items(answer) == [task] and all(u in answer.answer.split("。")[0] for u in others)
     assert not any(u in answer.answer.split("。")[0] for u in truth[task]["co"])
+
+
+# -- dev26/dev27 classes ------------------------------------------------------------------------------
+
+
+def test_english_proximity_rows_read_only_english_cues(assistant, truth):
+    # 「沒寫牽頭單位、只寫了按職責分工負責」: the negation is the lead's; the co words are not negated
+    answer = assistant.ask("没写牵头单位、只写了按职责分工负责的任务有哪些？")
+    no_lead = sorted(n for n, t in truth.items() if not t["leads"])
+    assert sorted(set(items(answer))) == no_lead
+
+
+def test_tasks_with_both_a_lead_and_co_units_written_in_quotes(assistant, truth):
+    answer = assistant.ask("既寫了牽頭單位、又寫了「按職責分工負責」單位的任務，一共幾項？")
+    both = sorted(n for n, t in truth.items() if t["leads"] and t["co"])
+    assert sorted(set(items(answer))) == both and f"{len(both)}項" in answer.answer
+
+
+def test_the_whole_document_is_not_the_last_list(assistant, truth):
+    unit = "省通信管理局"
+    answer = _converse(assistant, "網絡安全嗰幾項有冇牽頭單位？", "咁成份文件入面，通信管理局總共喺邊幾項有份？")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if unit in _units(t))
+
+
+def test_a_whole_task_for_what_it_will_do(assistant, notice):
+    (task,) = [t for t in notice.tasks if "醫療數字化" in t.title]
+    answer = assistant.ask("我阿媽成日去睇醫生，份文件講咗醫療方面會做啲乜嘢數字化？")
+    assert items(answer)[:1] == [task.number]
+    assert all(s.rstrip("。") in answer.answer for s in task.body.split("。")[1:] if s.strip())
+
+
+@pytest.mark.parametrize("question", ["粵省心12345熱線平台升級是由哪家公司承建？",
+                                      "Which company is building the 粤政易 platform?"])
+def test_which_company_builds_it_is_not_stated(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.not_stated and not answer.refused and items(answer)
+
+
+def test_who_leads_the_work_of_units_named_together(assistant, truth):
+    (task,) = [n for n, t in truth.items() if {"省法院", "省檢察院"} <= set(_units(t))]
+    answer = assistant.ask("法院、檢察院嗰啲數字化，邊個部門牽頭？")
+    assert items(answer) == [task] and "沒有指定牽頭單位" in answer.answer
+
+
+def test_another_governments_own_office_is_out_of_scope(assistant):
+    assert assistant.ask("香港數字政策辦公室今年有咩新計劃？").refused
+    assert not assistant.ask("香港居民在大灣區辦事方便嗎？").refused
+
+
+def test_counting_the_data_bureau_among_a_list(assistant, truth):
+    police = sorted(n for n, t in truth.items() if "省公安廳" in _units(t))
+    answer = _converse(assistant, "Which tasks involve the Public Security Department?",
+                       "In how many of those is the data bureau also listed?")
+    both = [n for n in police if GDPA in _units(truth[n])]
+    assert sorted(set(items(answer))) == both and str(len(both)) in answer.answer
+
+
+def test_qizhong_picks_a_unit_of_the_last_answer(assistant, truth):
+    unit = "中國人民銀行廣東省分行"
+    answer = _converse(assistant, "第十六项数字金融谁负责？", "其中人民银行广东分行还参与了别的任务吗？")
+    assert sorted(set(items(answer))) == sorted(n for n, t in truth.items() if unit in _units(t) and n != 16)
+
+
+def test_those_tasks_asked_who_leads_each(assistant, truth):
+    unit = "省能源局"
+    mine = sorted(n for n, t in truth.items() if unit in _units(t))
+    answer = _converse(assistant, "能源局參與了哪些任務？", "那些任務有沒有牽頭單位？")
+    assert sorted(set(items(answer))) == mine and all(u in answer.answer for n in mine for u in truth[n]["leads"])
+
+
+def test_a_bare_co_question_after_one_task(assistant, truth):
+    answer = _converse(assistant, "第五十四項邊個牽頭？", "有沒有配合單位？")
+    assert items(answer) == [54] and not truth[54]["co"] and "沒有列出按職責分工負責" in answer.answer
+
+
+def test_two_tasks_named_by_their_quoted_terms(assistant, notice, truth):
+    a, b = ([t.number for t in notice.tasks if term in t.text] for term in ("數據特區", "跨境通辦"))
+    assert len(a) == len(b) == 1
+    answer = assistant.ask("「數據特區」一項與「跨境通辦」的一項，牽頭單位是否相同？")
+    assert sorted(set(items(answer))) == sorted(a + b)
+    assert all(u in answer.answer for n in a + b for u in truth[n]["leads"])
+
+
+def test_a_later_part_with_the_tasks_words_stays_on_it(assistant):
+    answer = assistant.ask("数字金融那项：有没有牵头单位？文中提到的融资信用平台叫什么？")
+    assert set(items(answer)) == {16} and "粤信融" in answer.answer

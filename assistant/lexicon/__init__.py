@@ -23,7 +23,7 @@ SIGNALS = (
     "most", "least", "joint", "yes_no", "section_of", "section_word", "describe", "issuer", "date",
     "addressees", "approval", "totals_object", "doc", "mention", "followup_ref", "among", "switch",
     "negation", "status", "ask_budget", "ask_person", "ask_howto", "ask_when", "ask_population",
-    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "task_list", "same_section", "alone", "which_task", "all_of", "ask_names", "absent", "distinct_units", "related", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare", "more_than", "return", "ask_status", "ask_contact", "lead_listed", "co_listed", "ask_place",
+    "ask_figure", "frame", "no_co", "publish", "how", "procedure_verb", "task_list", "same_section", "alone", "which_task", "all_of", "ask_names", "absent", "distinct_units", "related", "doc_title", "doc_request", "doc_preamble", "each", "unit_ref", "compare", "more_than", "return", "ask_status", "ask_contact", "lead_listed", "co_listed", "ask_place", "ask_company",
 )
 
 
@@ -278,7 +278,8 @@ def _spans(norm: str, found: tuple[Cue, ...], side: str, lang: str) -> list[tupl
     """Where one side of a proximity row occurs: a signal's cues, or ("words:KEY") a word list's words."""
     if side.startswith("words:"):
         return [m.span() for m in _word_pattern(side[6:], (lang,)).finditer(norm)]
-    return [(c.start, c.end) for c in found if c.signal == side]
+    # (each table's rows read its own language's cues: an English gap of 24 letters is not 24 characters)
+    return [(c.start, c.end) for c in found if c.signal == side and c.phrase.isascii() == (lang == "en")]
 
 
 def asked_kinds(norm: str) -> list[str]:
