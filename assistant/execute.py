@@ -116,7 +116,12 @@ def does_lead(step: Step, ctx: Context) -> Result:
     parts = []
     for t in tasks:
         for u in step.units:
-            if ctx.english:
+            if step.facts == ("role",):  # 「我們發改委在裡面是什麼角色？」: the role, not a yes or no
+                role_en = "leads it" if u in t.leads else ("shares it (按職責分工負責)" if u in t.co else "is not named in it")
+                role_zh = "牽頭" if u in t.leads else ("按職責分工負責(不牽頭)" if u in t.co else "沒有被列入")
+                verdict = (f"In task {t.number}, {unit_name(u, True)} {role_en}." if ctx.english
+                           else f"在第{t.numeral}項中,{u}{role_zh}。")
+            elif ctx.english:
                 verdict = (f"Yes: {unit_name(u, True)} leads task {t.number}." if u in t.leads else
                            f"No: {unit_name(u, True)} does not lead task {t.number}" +
                            (" (it shares it, 按職責分工負責)." if u in t.co else "."))
@@ -402,6 +407,9 @@ def filter_tasks(step: Step, ctx: Context) -> Result:
         text = (f"同時符合以下條件({';'.join(conds)})的任務有{len(tasks)}項" + (f":{listing(tasks, False)}。" if tasks else "。"))
     cited = nums
     scope = step.within or tuple(t.number for t in ctx.notice.tasks if t.section.number in step.sections)
+    if 0 < len(nums) <= 3 and not (scope and len(scope) <= 4):
+        # 「裡面哪幾項有寫明牽頭單位？」: a short answer names who is responsible for each task it gives
+        text += "\n" + "\n".join(lookup.responsibility(t, ctx.english) for t in tasks)
     if scope and len(scope) <= 4 and set(step.filters) <= {"has_lead", "has_co", "no_lead", "no_co", "section"}:
         # 「兩項中哪一項有牽頭單位？」「第十二部分嗰三項，有冇邊項有牽頭單位？」: who is responsible for
         # each of them is the evidence, the more so when none qualifies
@@ -812,8 +820,14 @@ def _has_fact(step: Step, sentence: str) -> bool:
     """The evidence carries the fact asked for: for a figure, a number standing by words of the
     question (「多少坐席人員」 is not answered by 「超500項…事項」, 「提速多少」 is by 「速度提升10%」)."""
     pattern = _FACT_PRESENT[step.fact]
+    if step.fact == "place":
+        # the place must be said of the thing asked, in its clause (「舉辦粵港澳大灣區算力產業大會,加快韶關
+        # 數據中心集群建設」 does not say where the conference is; 「韶關數據中心集群」 does say where the cluster is)
+        clauses = re.split(r"[,，;；]", fold(sentence))
+        terms = [fold(t) for t in step.terms]
+        return any(pattern.search(c) for c in clauses if not terms or any(t in c for t in terms))
     if step.fact not in ("figure", "names"):
-        return bool(pattern.search(fold(sentence) if step.fact == "place" else sentence))
+        return bool(pattern.search(sentence))
     folded = fold(sentence)
     chars = {c for p in content_phrases_pairs(step.query) for c in p if c not in _GLUE_CHARS}
     if not chars:

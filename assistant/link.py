@@ -223,8 +223,8 @@ def _fuzzy(table: tuple[tuple[str, str], ...], text: str, taken: list[bool], kin
 
     candidates: dict[tuple[int, int], set[str]] = {}
     for alias, value in table:
-        if alias.isascii() or len(alias) < min_len:
-            continue
+        if alias.isascii() or len(alias) < min_len or not _HAN_RUN.fullmatch(alias):
+            continue  # (「人工智能+」: a question writing 人工智能 wrote the notice's word, not a typo of this one)
         alias_sound = tuple(_char_pinyin(c) for c in alias)
         for size in (len(alias) - 1, len(alias), len(alias) + 1):
             if size < min_len:

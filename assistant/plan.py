@@ -565,6 +565,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         exclude_tasks = focus.tasks if "else" in sig else ()
         return Step(Op.UNIT_TASKS, units=units, role=role, count=count, exclude_tasks=exclude_tasks, query=clause,
                     linked_by="focus")
+    if units and not tasks and 1 <= len(focus.tasks) <= 3 and lexicon.find_word(clause, "role_word") and not sections:
+        # 「韶關數據中心集群在哪一項？」…「我們發改委在裡面是什麼角色？」: the unit's role in the task in focus
+        return Step(Op.DOES_LEAD, tasks=focus.tasks[:1], units=units, facts=("role",), query=clause, linked_by="focus")
     if units and not tasks and focus.tasks and ({"lead", "co"} & sig) and not asks_tasks and not sections \
             and (_points_at_task(clause) or (len(focus.tasks) == 1 and "yes_no" in sig and not ({"list", "count"} & sig))):
         # 「住建廳在那一項是牽頭還是配合？」「牽頭的是科技廳嗎？」: the unit's role in the task just discussed
@@ -620,6 +623,14 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
         listed = bool({"list", "count", "totals_object"} & sig) or len(found) > 3
         if found and listed and (mention or {"list", "count"} & sig):
             return Step(Op.MENTIONS, terms=tuple(term[:1]), count=count, query=clause)
+
+    if "related" in sig and "list" in sig and "which_task" not in sig \
+            and (lexicon.mentions(clause, "task_list") or "totals_object" in sig) and not (units or links.terms or "among" in sig):
+        # (「講數據交易所嗰啲係邊一項？」 asks for the one task about it: retrieval's)
+        # 「跟人工智能有關的任務有哪些？」: every task that writes the topic's word (a word of one task is retrieval's)
+        words = [w for w in content if len(w) >= 2 and 2 <= len(_term_tasks(notice, [w])) <= 8]
+        if words:
+            return Step(Op.MENTIONS, terms=(max(words, key=len),), count=count, query=clause)
 
     # -- what is left leans on the conversation ------------------------------------------------
     named = links.named_anything

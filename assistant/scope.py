@@ -108,6 +108,8 @@ def foreign_terms(notice: Notice, question: str) -> list[str]:
     foreign += [y for y in _YEAR.findall(folded) if y not in vocab]
     # another government's own plan or report (「深圳市自己的數字政府工作要點」「香港施政報告」)
     foreign += [m.group(0) for m in _OTHER_PLAN.finditer(folded)]
+    # what another institution said ("What did the World Bank say about …"): not this notice's
+    foreign += [w for w in lexicon.words("other_sources", "en") if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", folded)]
     # another government's own office (「香港數字政策辦公室今年有咩新計劃」): its plans are not this notice's
     foreign += [m.group(0) for m in _OTHER_BODY.finditer(folded) if m.group(0) not in vocab]
     # a service named in quotes with Hong Kong or Macao that the notice never names (香港「智方便」)

@@ -1492,3 +1492,39 @@ def test_two_tasks_named_by_their_quoted_terms(assistant, notice, truth):
 def test_a_later_part_with_the_tasks_words_stays_on_it(assistant):
     answer = assistant.ask("数字金融那项：有没有牵头单位？文中提到的融资信用平台叫什么？")
     assert set(items(answer)) == {16} and "粤信融" in answer.answer
+
+
+# -- dev28 classes ------------------------------------------------------------------------------------
+
+
+def test_tasks_related_to_a_word_are_every_task_writing_it(assistant, notice, truth):
+    ai = [t.number for t in notice.tasks if "人工智能" in t.text]
+    answer = assistant.ask("今年要点里跟人工智能有关的任务有哪些？")
+    assert len(ai) >= 2 and sorted(set(items(answer))) == ai
+    answer = _converse(assistant, "今年要点里跟人工智能有关的任务有哪些？", "其中哪些是工信厅牵头的？")
+    assert sorted(set(items(answer))) == [n for n in ai if "省工業和信息化廳" in truth[n]["leads"]]
+    # one task asked for (「係邊一項」) is retrieval's, not a list
+    (step,) = make_plan(notice, "份要點講數據交易所嗰啲係邊一項？").steps
+    assert step.op != Op.MENTIONS
+
+
+def test_a_short_filtered_list_names_who_is_responsible(assistant, notice, truth):
+    s6 = [t.number for t in notice.tasks if t.section.number == 6]
+    answer = _converse(assistant, "第六部分在講什麼？", "裡面哪幾項有寫明牽頭單位？")
+    led = [n for n in s6 if truth[n]["leads"]]
+    assert sorted(set(items(answer))) == led and all(u in answer.answer for n in led for u in truth[n]["leads"])
+
+
+def test_a_units_role_in_the_task_in_focus(assistant, truth):
+    answer = _converse(assistant, "韶關數據中心集群在哪一項？", "牽頭單位呢？", "我們發改委在裡面是什麼角色？")
+    (task,) = [n for n, t in truth.items() if "省發展改革委" in t["co"] and n == 47]
+    assert items(answer) == [task] and "按職責分工負責" in answer.answer and not answer.answer.startswith("不是")
+
+
+def test_where_an_event_is_held_is_not_stated_but_a_named_place_is(assistant):
+    assert assistant.ask("粵港澳大灣區算力產業大會在哪裡舉辦？").not_stated
+    assert not assistant.ask("韶關數據中心集群建在哪？").not_stated  # its name says where
+
+
+def test_what_another_institution_said_is_out_of_scope(assistant):
+    assert assistant.ask("What did the World Bank say about China's digital economy last year?").refused
