@@ -61,11 +61,20 @@ def _resp_quote(task: Task) -> str:
 def who(step: Step, ctx: Context) -> Result:
     """WHO_LEADS / WHO_SHARES: the complete responsibility of each task, as the records say."""
     tasks = _tasks(ctx, step.tasks)
-    parts = [_count_line(t, ctx.english) * step.count + lookup.responsibility(t, ctx.english)
+    parts = [_count_line(t, ctx.english) * step.count + _term_line(step, t, ctx.english) + lookup.responsibility(t, ctx.english)
              + _no_co_line(t, ctx.english) * (step.op == Op.WHO_SHARES) for t in tasks]
     return Result(step, "\n\n".join(parts), tuple(t.number for t in tasks),
                   {t.number: _resp_quote(t) for t in tasks}, tasks=tuple(t.number for t in tasks),
                   units=answered_units(tasks))
+
+
+def _term_line(step: Step, task: Task, english: bool) -> str:
+    """Who leads a thing named by its term: first where the task writes it, so the link is visible."""
+    keys = tuple(fold(term) for term in step.terms)
+    sentence = _sentence_with(task, keys) if keys else ""
+    if not sentence:
+        return ""
+    return (f"Task {task.number} writes: 「{sentence}」 " if english else f"第{task.numeral}項寫道:「{sentence}」")
 
 
 def _no_co_line(task: Task, english: bool) -> str:
@@ -407,10 +416,11 @@ def filter_tasks(step: Step, ctx: Context) -> Result:
         text = (f"同時符合以下條件({';'.join(conds)})的任務有{len(tasks)}項" + (f":{listing(tasks, False)}。" if tasks else "。"))
     cited = nums
     scope = step.within or tuple(t.number for t in ctx.notice.tasks if t.section.number in step.sections)
-    if 0 < len(nums) <= 3 and not (scope and len(scope) <= 4):
+    whole_scope = bool(scope) and len(scope) <= 4 and set(step.filters) <= {"has_lead", "has_co", "no_lead", "no_co", "section"}
+    if 0 < len(nums) <= 3 and not whole_scope:
         # 「裡面哪幾項有寫明牽頭單位？」: a short answer names who is responsible for each task it gives
         text += "\n" + "\n".join(lookup.responsibility(t, ctx.english) for t in tasks)
-    if scope and len(scope) <= 4 and set(step.filters) <= {"has_lead", "has_co", "no_lead", "no_co", "section"}:
+    if whole_scope:
         # 「兩項中哪一項有牽頭單位？」「第十二部分嗰三項，有冇邊項有牽頭單位？」: who is responsible for
         # each of them is the evidence, the more so when none qualifies
         text += "\n" + "\n".join(lookup.responsibility(t, ctx.english) for t in _tasks(ctx, scope))
@@ -691,6 +701,11 @@ def _context_tasks(step: Step, ctx: Context) -> tuple[list[Task], bool, str]:
     for n in exact:
         if n not in chosen and len(chosen) < 3:
             chosen.append(n)
+    # 「出入境邊檢總站喺份文件有冇份？」: the one or two tasks writing the thing's own name come first
+    ranked = [h.task for h in task_hits]
+    specific = sorted((n for _word, tasks in everyday_topics(ctx.notice, step.query) if len(tasks) <= 2 for n in tasks),
+                      key=lambda n: ranked.index(n) if n in ranked else 99)
+    chosen = list(dict.fromkeys(specific + chosen))[:3]
     return _tasks(ctx, chosen), True, ""
 
 
@@ -833,6 +848,8 @@ def _has_fact(step: Step, sentence: str) -> bool:
     if not chars:
         return _english_figure_by_words(step.query, sentence) if step.fact == "figure" else bool(pattern.search(sentence))
     for m in pattern.finditer(folded):
+        if step.fact == "figure" and _written_in_question(m, folded, step.query):
+            continue  # 「第三期…人才培養計劃培訓名額多少？」: the question's own figure does not answer it
         # within the clause: a figure counts the words after it (「14個省級中小企業數字化轉型試點城市」), a list
         # of names is the clause's own (「形成具有可操作性、可復制性的經驗做法」 names no cities)
         start = _clause_start(folded, m.start())
@@ -867,11 +884,22 @@ def _clause_end(text: str, at: int) -> int:
 _GLUE_CHARS = set("的了是在和与及并等为对将把从向以于其或也都要又这那个中上下可能会有多少几")
 
 
+def _written_in_question(m: re.Match[str], folded: str, query: str) -> bool:
+    """The figure at `m`, with what follows it (「三期」「10%」), is one the question already writes."""
+    figure = folded[m.start():m.end() + 1] if m.group(0).isdigit() else m.group(0)
+    number = re.match(r"\d+(?:\.\d+)?%?", folded[m.start():])
+    q = fold(query)
+    return (number is not None and re.search(rf"(?<![\d.]){re.escape(number.group(0))}(?!\d)", q) is not None) \
+        or (not m.group(0).isdigit() and figure in q)
+
+
 def _english_figure_by_words(query: str, sentence: str) -> bool:
     """An English question: a figure of the sentence's English rendering stands by a word of it."""
     rendering = (english_rendering(sentence) or "").lower()
     words = {w[:5] for w in re.findall(r"[a-z]{4,}", query.lower())} - {"what", "which", "there", "will", "many", "much"}
     for m in re.finditer(r"(?<![a-z\d])\d+(?:\.\d+)?%?(?![\d.]*[a-z])", rendering):
+        if re.search(rf"(?<![\d.]){re.escape(m.group(0))}(?![\d])", query):
+            continue  # "the 10% faster dispatch — relative to which year?": a figure the question gives is not the answer
         around = rendering[max(0, m.start() - 50):m.end() + 50]
         if any(w in around for w in words):
             return True

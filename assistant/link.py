@@ -62,7 +62,7 @@ _TASK_PATTERNS = [
     re.compile(rf"(?:任务|事项|要点|条目)\s*([{_CN}]{{1,3}}){_AFTER_BARE}"),
     re.compile(r"(?:任务|事项|要点|条目|项|条)\s*(\d{1,3})(?![\d%年月日万亿个家项条])"),
     re.compile(rf"(?<![A-Za-z0-9])[((]\s*([{_CN}]{{1,3}})\s*[))]"),
-    re.compile(r"(?<![a-z])(?:tasks?|items?|points?|no|nos|numbers?|#)\s*\.?\s*#?\s*(\d{1,3})(?!\d)"),
+    re.compile(r"(?<![a-z])(?:tasks?|items?|points?|no|nos|numbers?|#)\s*\.?\s*#?\s*[((]?\s*(\d{1,3})(?!\d)"),
     re.compile(r"(?<![&\w])#\s*(\d{1,3})\b"),
     re.compile(r"(\d{1,3})\s*号(?:任务|事项)"),
 ]
@@ -403,7 +403,7 @@ def everyday_topics(notice: Notice, norm: str) -> list[tuple[str, tuple[int, ...
 
 @lru_cache(maxsize=1024)
 def _tasks_writing(notice: Notice, folded_word: str) -> tuple[int, ...]:
-    return tuple(t.number for t in notice.tasks if folded_word in fold(t.body))
+    return tuple(t.number for t in notice.tasks if folded_word in fold(t.text))  # (units too: 出入境邊防檢查總站)
 
 
 def english_term(norm: str) -> list[str]:

@@ -239,7 +239,8 @@ def _doc_facts(sig: set[str], norm: str) -> tuple[str, ...]:
     facts = [f for f in ("issuer", "addressees", "approval") if f in sig]
     if "doc" in sig:
         facts += [f for f in ("title", "request", "preamble") if f"doc_{f}" in sig]
-    if ("date" in sig and "ask_when" not in sig) or ({"date", "ask_when"} & sig and "doc" in sig):
+    # (「哪一天發、發給哪些對象？」: a date asked beside another fact of the document is the document's)
+    if ("date" in sig and "ask_when" not in sig) or ({"date", "ask_when"} & sig and ("doc" in sig or facts)):
         facts.append("date")
     return tuple(facts)
 
@@ -278,7 +279,9 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if not links.terms:
         links.terms = _phrase_terms(notice, clause, content)
     n_tasks, n_sections = len(notice.tasks), len(notice.sections)
-    if foreign and (not (links.tasks or links.units or links.sections or links.titles) or "doc" in sig):
+    if foreign and (not (links.tasks or links.units or links.sections or links.titles) or "doc" in sig
+                    or _foreign_unit(notice, clause, links)):
+        # (「浙江省數據局2024年有哪些重點任務」: 數據局 is Zhejiang's, not this notice's unit)
         # (「去年(2023年)的工作要點裡,政數局牽頭了幾項」: another year's document, whatever it names)
         # 「浙江省…」「2025年…」: the same kind of question, for a place or year this notice is not about
         return Step(Op.OUT_OF_SCOPE, query=clause)
@@ -392,7 +395,7 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
     if "request" in facts and (links.terms or _about_topic().search(clause) or _names_a_topic(notice, content)):
         facts = ()  # 「通知裡對信創有什麼要求？」: what the notice asks about a topic, not of its recipients
     if facts and not tasks and not links.terms and not links.sections and not ({"lead", "co"} & sig and units) and \
-            ("date" not in facts or "doc" in sig or not content):
+            ("date" not in facts or "doc" in sig or not content or len(facts) > 1):
         return Step(Op.DOCUMENT, facts=facts, query=clause)
     doc_before = focus.step is None or focus.step.op == Op.DOCUMENT  # "number of tasks? number of sections?"
     if count and "totals_object" in sig and (doc_before or "doc" in sig) and not ({"most", "least"} & sig) \
@@ -567,13 +570,17 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
                     linked_by="focus")
     if units and not tasks and 1 <= len(focus.tasks) <= 3 and lexicon.find_word(clause, "role_word") and not sections:
         # 「韶關數據中心集群在哪一項？」…「我們發改委在裡面是什麼角色？」: the unit's role in the task in focus
-        return Step(Op.DOES_LEAD, tasks=focus.tasks[:1], units=units, facts=("role",), query=clause, linked_by="focus")
+        # (「這兩項裡政數局的角色有甚麼不同？」: in each of the two)
+        return Step(Op.DOES_LEAD, tasks=_the_two(clause, focus) or focus.tasks[:len(focus.tasks) if lexicon.find_word(
+            clause, "these_two") else 1], units=units, facts=("role",), query=clause, linked_by="focus")
     if units and not tasks and focus.tasks and ({"lead", "co"} & sig) and not asks_tasks and not sections \
             and (_points_at_task(clause) or (len(focus.tasks) == 1 and "yes_no" in sig and not ({"list", "count"} & sig))):
         # 「住建廳在那一項是牽頭還是配合？」「牽頭的是科技廳嗎？」: the unit's role in the task just discussed
         return _task_step(focus.tasks[:1], units, sig, role, clause, content, "focus")
     fact = _not_stated_fact(sig - {"doc"} if links.terms else sig)
-    if units and not tasks and fact in ("person", "budget", "howto", "contact"):
+    if units and not tasks and (fact in ("person", "budget", "howto", "contact", "company")
+                                or (fact == "names" and not ({"lead", "co", "involved"} & sig))):
+        # (「粵澳共建智慧城市群專責小組的成員單位具體有哪些？」: the notice does not list a group's members)
         # 「政數局局長是誰？」: the unit is the notice's, the fact is not in it
         return Step(Op.NOT_STATED, units=units, fact=fact, query=clause, linked_by="explicit")
     if units and not tasks:
@@ -686,7 +693,8 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
                     linked_by="term" if term_tasks else "topic", context=() if named else focus.tasks[:3])
     if asks_who and not units:
         if term_tasks and len(term_tasks) == 1:
-            return _task_step(term_tasks, (), sig, role, clause, content, "term")
+            # (「「灣區PASS」是哪個單位牽頭謀劃建設的？」: the answer quotes where the term is written)
+            return replace(_task_step(term_tasks, (), sig, role, clause, content, "term"), terms=tuple(links.terms))
         if topic is not None:
             found, _conf = topic(clause)
             if found:
@@ -718,6 +726,22 @@ def _written_in(notice: Notice, number: int, content: list[str]) -> bool:
     whole, text = notice_text(notice), fold(notice.tasks[number - 1].text)
     words = [w for w in content if len(w) >= 2 and w in whole]
     return bool(words) and all(w in text for w in words)
+
+
+def _foreign_unit(notice: Notice, clause: str, links: Links) -> bool:
+    """A unit name right after a place the notice never names is that place's office, not the notice's."""
+    places = [p for p in foreign_terms(notice, clause) if _CJK.search(p)]
+    return any(m.kind == "unit" and any(p in clause[max(0, m.start - len(p) - 2):m.start] for p in places)
+               for m in links.mentions)
+
+
+def _the_two(clause: str, focus: Focus) -> tuple[int, ...]:
+    """「第三十二項講什麼？」「第三十一項呢？」「這兩項分別誰牽頭？」: the last two tasks the conversation named,
+    when the last answer was about one; () otherwise."""
+    if len(focus.tasks) >= 2 or not lexicon.find_word(clause, "these_two"):
+        return ()
+    seen = tuple(dict.fromkeys(n for tasks in reversed(focus.earlier) for n in tasks))
+    return tuple(sorted(seen[:2])) if len(seen) >= 2 else ()
 
 
 def _among(clause: str, focus: Focus, notice: Notice | None = None) -> tuple[int, ...]:
@@ -911,7 +935,7 @@ def _from_focus(sig: set[str], role: str, count: bool, yes_no: bool, clause: str
         return Step(Op.NO_LEAD_TASKS, within=_among(clause, focus, notice), count=count, query=clause, linked_by="focus")
     if focus.sections and prev is not None and prev.op in (Op.SECTION_TASKS, Op.SECTION_OF) and ({"list", "count"} & sig):
         return Step(Op.SECTION_TASKS, sections=focus.sections, count=count, query=clause, linked_by="focus")
-    tasks = focus.tasks[:5]
+    tasks = _the_two(clause, focus) or focus.tasks[:5]
     if tasks and ({"lead", "who", "co", "involved", "no_lead", "has_lead", "lead_listed", "co_listed", "section_of",
                    "distinct_units"} & sig):
         exclude = focus.units if "else" in sig else ()
@@ -1045,10 +1069,16 @@ def _section_tasks(notice: Notice, sections: tuple[int, ...]) -> tuple[int, ...]
 
 def _absent_units(links: Links, clause: str) -> tuple[str, ...]:
     """Units the question says are absent: 「連政數局都沒有出現」「工信廳完全沒有出現」, "don't involve X at all"."""
-    cues = [c for c in lexicon.cues(clause) if c.signal == "absent"]
+    found = lexicon.cues(clause)
+    cues = [c for c in found if c.signal == "absent"]
+    # 「這幾項中哪一項沒有通信管理局？」: a negation right before the unit's name says it is absent
+    negations = [c for c in found if c.signal == "negation"]
     out = []
     for m in links.mentions:
-        if m.kind == "unit" and any(0 <= c.start - m.end <= 6 or 0 <= m.start - c.end <= 30 for c in cues):
+        if m.kind == "unit" and (any(0 <= c.start - m.end <= 6 or 0 <= m.start - c.end <= 30 for c in cues)
+                                 or any(0 <= m.start - c.end <= 2 and not any(o.signal in ("lead", "co", "involved")
+                                                                              and c.end <= o.start < m.start for o in found)
+                                        for c in negations)):
             out.append(str(m.value))
     return tuple(dict.fromkeys(out))
 

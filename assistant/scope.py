@@ -23,7 +23,7 @@ from index.glossary import EN_TO_ZH
 from index.segment import STOPWORDS, stem
 
 from . import lexicon
-from .link import near_notice_word, notice_text, unit_aliases
+from .link import everyday_topics, near_notice_word, notice_text, unit_aliases
 
 # Words that only frame a question ("what does the notice say about …"); they say nothing of scope.
 _FRAME = frozenset(
@@ -208,7 +208,9 @@ def assess(notice: Notice, question: str, hits: list[Hit]) -> ScopeEvidence:
         foreign=tuple(foreign),
         english=not re.search(r"[\u3400-\u9fff]", question),
         n_words=total,
-        anchored=_anchored(notice, folded) or any(_latin_words(notice).get(w, 9) <= 3 for w in raw_english),
+        # (an everyday name of a thing one to three tasks write, 「出入境邊檢總站」, is as specific as its own name)
+        anchored=_anchored(notice, folded) or any(_latin_words(notice).get(w, 9) <= 3 for w in raw_english)
+        or any(1 <= len(tasks) <= 3 for _word, tasks in everyday_topics(notice, folded)),
     )
 
 

@@ -1528,3 +1528,65 @@ def test_where_an_event_is_held_is_not_stated_but_a_named_place_is(assistant):
 
 def test_what_another_institution_said_is_out_of_scope(assistant):
     assert assistant.ask("What did the World Bank say about China's digital economy last year?").refused
+
+
+# -- dev29/dev30 classes ------------------------------------------------------------------------------
+
+
+def test_task_number_in_brackets_after_task(notice):
+    (step,) = make_plan(notice, "According to the notice, which body is named as lead for task (17)?").steps
+    assert step.op == Op.WHO_LEADS and step.tasks == (17,)
+
+
+def test_which_of_a_list_does_not_name_a_unit(assistant, notice, truth):
+    s12 = [t.number for t in notice.tasks if t.section.number == 12]
+    answer = _converse(assistant, "第十二部分有哪些任務？", "這幾項中哪一項沒有通信管理局？")
+    assert sorted(set(items(answer))) == [n for n in s12 if "省通信管理局" not in _units(truth[n])]
+
+
+def test_the_two_tasks_just_discussed(assistant, truth):
+    answer = _converse(assistant, "第三十二项讲什么？", "第三十一项呢？", "这两项分别谁牵头？")
+    assert sorted(set(items(answer))) == [31, 32] and all(fold(u) in fold(answer.answer)
+                                                          for n in (31, 32) for u in truth[n]["leads"])
+    answer = _converse(assistant, "第四十六項誰負責？", "第四十八項呢？", "這兩項裡政數局的角色有甚麼不同？")
+    assert sorted(set(items(answer))) == [46, 48] and not answer.refused
+
+
+def test_who_leads_a_term_quotes_where_it_is_written(assistant, notice):
+    (task,) = [t.number for t in notice.tasks if "灣區PASS" in t.text]
+    answer = assistant.ask("「灣區PASS」是哪個單位牽頭謀劃建設的？")
+    assert items(answer) == [task] and "灣區PASS" in answer.answer
+
+
+def test_border_stations_by_their_everyday_name(assistant, notice):
+    (task,) = [t.number for t in notice.tasks if "出入境邊防檢查總站" in t.text]
+    answer = assistant.ask("出入境邊檢總站喺份文件有冇份？做邊項？")
+    assert not answer.refused and task in items(answer)
+
+
+def test_a_groups_members_are_not_stated(assistant):
+    answer = assistant.ask("粵澳共建智慧城市群專責小組的成員單位具體有哪些？")
+    assert answer.not_stated and items(answer) == [3]
+
+
+def test_another_provinces_bureau_is_out_of_scope(assistant):
+    assert assistant.ask("浙江省数据局2024年有哪些重点任务？").refused
+
+
+def test_a_figure_the_question_gives_does_not_answer_it(assistant):
+    answer = assistant.ask("第三期廣東數字化人才培養計劃（政數學院）培訓名額多少？")
+    assert answer.not_stated and items(answer) == [54]
+    answer = assistant.ask("The notice targets a 10% faster dispatch of complaints via the 12345 line — "
+                           "relative to which baseline year?")
+    assert answer.not_stated and 29 in items(answer)
+
+
+def test_issuer_date_and_addressees_in_one_question(assistant, notice):
+    answer = assistant.ask("這份通知是誰發的、哪一天發、發給哪些對象？")
+    assert all(x in answer.answer for x in (notice.issuer, "2024年5月10日", "各地級以上市人民政府"))
+
+
+def test_digital_skills_in_english(assistant, notice):
+    (task,) = [t.number for t in notice.tasks if "數字素養與技能" in t.text]
+    answer = assistant.ask("Is there anything about improving digital skills for ordinary people?")
+    assert not answer.refused and items(answer)[:1] == [task]
