@@ -16,6 +16,7 @@ from functools import cache
 
 from corpus import Notice, Section, Task
 from corpus.english import english_rendering
+from corpus.numerals import from_chinese
 from corpus.script import fold
 from index import Hit
 
@@ -199,6 +200,8 @@ def unit_tasks(step: Step, ctx: Context) -> Result:
             s = (f"{name} is not named in any task{among}." if ctx.english else f"{among}沒有任務列出{name}。")
             if step.exclude_tasks:  # 「那省法院還參與了哪些任務？」: none — the task just discussed is its only one
                 cited += list(step.exclude_tasks)
+            elif scope is not None and len(scope) <= 3:  # 「裡面有沒有省通信管理局？」: no — that task is the evidence
+                cited += sorted(scope)
         elif step.role != "co" and step.role != "co_only":
             s += _co_leads(unit, led, ctx.english)
         if "share" in step.facts:  # its part of all the notice's tasks
@@ -846,7 +849,9 @@ def _has_fact(step: Step, sentence: str) -> bool:
     folded = fold(sentence)
     chars = {c for p in content_phrases_pairs(step.query) for c in p if c not in _GLUE_CHARS}
     if not chars:
-        return _english_figure_by_words(step.query, sentence) if step.fact == "figure" else bool(pattern.search(sentence))
+        if step.fact == "figure":
+            return _english_figure_by_words(step.query, sentence)
+        return any(_enough_names(step.query, fold(c)) for c in re.split(r"[,，;；。]", sentence) if pattern.search(c))
     for m in pattern.finditer(folded):
         if step.fact == "figure" and _written_in_question(m, folded, step.query):
             continue  # 「第三期…人才培養計劃培訓名額多少？」: the question's own figure does not answer it
@@ -856,9 +861,21 @@ def _has_fact(step: Step, sentence: str) -> bool:
         start = start if step.fact == "names" else max(start, m.start() - 6)
         end = _clause_end(folded, m.end())
         around = folded[start:end] if step.fact == "names" else folded[start:min(end, m.end() + 16)]
-        if len(chars & set(around)) >= 2 and (step.fact != "names" or _names_the_kind(step.query, around)):
+        if len(chars & set(around)) >= 2 and (step.fact != "names" or _names_the_kind(step.query, around)) \
+                and (step.fact != "names" or _enough_names(step.query, around)):
             return True
     return False
+
+
+def _enough_names(query: str, clause: str) -> bool:
+    """「十大“便捷就醫服務”場景具體是哪十個？」: a list of two things does not name ten."""
+    m = re.search(r"哪([一二两三四五六七八九十\d]+)[个项类家条]|([一二两三四五六七八九十]+)大", fold(query))
+    english = re.search(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\b", query.lower())
+    raw = (m.group(1) or m.group(2)) if m else (english.group(1) if english else "")
+    if not raw:
+        return True
+    n = lexicon.english_numbers().get(raw) or (int(raw) if raw.isdigit() else from_chinese(raw.replace("两", "二")))
+    return not n or len(re.split(r"[、和及]", clause)) >= n
 
 
 def _names_the_kind(query: str, clause: str) -> bool:

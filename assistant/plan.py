@@ -240,7 +240,7 @@ def _doc_facts(sig: set[str], norm: str) -> tuple[str, ...]:
     if "doc" in sig:
         facts += [f for f in ("title", "request", "preamble") if f"doc_{f}" in sig]
     # (「哪一天發、發給哪些對象？」: a date asked beside another fact of the document is the document's)
-    if ("date" in sig and "ask_when" not in sig) or ({"date", "ask_when"} & sig and ("doc" in sig or facts)):
+    if ("date" in sig and "ask_when" not in sig) or ({"date", "ask_when"} & sig and ({"doc", "publish"} & sig or facts)):
         facts.append("date")
     return tuple(facts)
 

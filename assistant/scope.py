@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import jieba.posseg
+from rapidfuzz.distance import Levenshtein
 
 from corpus import Notice
 from corpus.english import load_gloss, load_translation
@@ -116,7 +117,10 @@ def foreign_terms(notice: Notice, question: str) -> list[str]:
     if re.search(r"香港|澳门|hong kong|maca", folded):
         foreign += [t for t in re.findall(r"[「“\"]([^」”\"]{2,12})[」”\"]", folded) if t not in vocab]
     # a document title in 《》 that the notice never cites (《香港智慧城市藍圖2.0》)
-    foreign += [t for t in re.findall(r"《([^》]{2,40})》", folded) if t not in vocab]
+    # (「《广东省数据条列》」: one character off a title the notice cites is a typo of it)
+    cited = re.findall(r"《([^》]{2,40})》", vocab)
+    foreign += [t for t in re.findall(r"《([^》]{2,40})》", folded)
+                if t not in vocab and not any(Levenshtein.distance(t, c, score_cutoff=1) <= 1 for c in cited)]
     return list(dict.fromkeys(foreign))
 
 

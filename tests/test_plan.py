@@ -1590,3 +1590,50 @@ def test_digital_skills_in_english(assistant, notice):
     (task,) = [t.number for t in notice.tasks if "數字素養與技能" in t.text]
     answer = assistant.ask("Is there anything about improving digital skills for ordinary people?")
     assert not answer.refused and items(answer)[:1] == [task]
+
+
+# -- dev31/dev32 classes ------------------------------------------------------------------------------
+
+
+def test_cantonese_which_department_and_when_issued(assistant, notice):
+    answer = assistant.ask("呢份通知係邊個部門發㗎？幾時發嘅？")
+    assert not answer.refused and notice.issuer in answer.answer and "2024年5月10日" in answer.answer
+
+
+def test_a_typo_in_a_cited_title_is_not_another_document(assistant, notice):
+    (task,) = [t.number for t in notice.tasks if "廣東省數據條例" in t.text]
+    answer = assistant.ask("《广东省数据条列》计划哪一年正式出台？")
+    assert not answer.refused and answer.not_stated and items(answer)[:1] == [task]
+
+
+def test_units_counted_in_both_roles_by_co_owners(assistant, truth):
+    answer = assistant.ask("Which single task names the most responsible units (leads plus co-owners combined), and how many?")
+    most = max(len(_units(t)) for t in truth.values())
+    assert items(answer) == [n for n, t in truth.items() if len(_units(t)) == most] and str(most) in answer.answer
+
+
+@pytest.mark.parametrize("question", ["十大“便捷就医服务”场景具体是哪十个？",
+                                      "What exactly are the ten 'convenient medical service' scenarios?"])
+def test_a_short_list_does_not_name_ten_things(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.not_stated and items(answer)[:1] == [32]
+
+
+def test_renewing_a_hong_kong_identity_card_is_out_of_scope(assistant):
+    assert assistant.ask("點樣續領香港身份證？要帶咩文件？").refused
+
+
+def test_macao_cars_after_hong_kong_cars(assistant, notice):
+    (task,) = [t.number for t in notice.tasks if "澳車北上" in t.text]
+    answer = _converse(assistant, "份文件有冇講香港車北上嘅嘢？", "咁澳門車呢？")
+    assert items(answer)[:1] == [task]
+
+
+def test_every_task_that_names_a_term_in_english(assistant, notice):
+    answer = assistant.ask("List every task whose text explicitly names the 粵港澳大灣區.")
+    assert sorted(set(items(answer))) == [t.number for t in notice.tasks if "粵港澳大灣區" in t.text]
+
+
+def test_a_unit_absent_from_the_task_in_focus_cites_it(assistant, truth):
+    answer = _converse(assistant, "数据安全管理是第几项？", "这项有哪些单位参与？", "里面有没有省通信管理局？")
+    assert items(answer) == [51] and "省通信管理局" not in _units(truth[51])
