@@ -1008,12 +1008,16 @@ def _units_by_count_pattern() -> re.Pattern[str]:
                       rf"\b({cardinals}|\d+)\s+tasks?\s+each\b")
 
 
+def _count_parts() -> tuple[str, str, str]:
+    """(English cardinals, a Chinese or Arabic number, the Chinese task counters) as regex pieces."""
+    cardinals = "|".join(sorted(lexicon.table("en")["cardinals"], key=len, reverse=True))
+    return cardinals, r"([一二两三四五六七八九十]|\d+)", lexicon.alternation("task_counters", ("zh",))
+
+
 @cache
 def _at_least_pattern() -> re.Pattern[str]:
     """「參與咗四項或者以上」「至少三項」 "four or more tasks", "at least 3 tasks": a floor on a unit's tasks."""
-    cardinals = "|".join(sorted(lexicon.table("en")["cardinals"], key=len, reverse=True))
-    num = r"([一二两三四五六七八九十]|\d+)"
-    counter = lexicon.alternation("task_counters", ("zh",))
+    cardinals, num, counter = _count_parts()
     return re.compile(rf"{num}\s*{counter}\s*{lexicon.alternation('or_more_after', ('zh',))}|"
                       rf"{lexicon.alternation('at_least_before', ('zh',))}[^\d一二两三四五六七八九十,?]{{0,4}}?{num}\s*{counter}|"
                       rf"\b({cardinals}|\d+)\s+or\s+more\s+tasks?\b|\bat\s+least\s+({cardinals}|\d+)\s+tasks?\b")
@@ -1022,9 +1026,7 @@ def _at_least_pattern() -> re.Pattern[str]:
 @cache
 def _more_than_pattern() -> re.Pattern[str]:
     """「牽頭嘅任務多過三項」 "more than three tasks": a floor one above the number."""
-    cardinals = "|".join(sorted(lexicon.table("en")["cardinals"], key=len, reverse=True))
-    num = r"([一二两三四五六七八九十]|\d+)"
-    counter = lexicon.alternation("task_counters", ("zh",))
+    cardinals, num, counter = _count_parts()
     return re.compile(rf"{lexicon.alternation('strictly_more_before', ('zh',))}\s*{num}\s*{counter}|"
                       rf"\bmore\s+than\s+({cardinals}|\d+)\s+tasks?\b")
 
