@@ -870,7 +870,8 @@ def _has_fact(step: Step, sentence: str) -> bool:
 def _enough_names(query: str, clause: str) -> bool:
     """「十大“便捷就醫服務”場景具體是哪十個？」: a list of two things does not name ten."""
     m = re.search(r"哪([一二两三四五六七八九十\d]+)[个项类家条]|([一二两三四五六七八九十]+)大", fold(query))
-    english = re.search(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\b", query.lower())
+    # ("the ten … scenarios", not any number: "which cities does task 14 name?" asks no count)
+    english = re.search(r"\bthe\s+(two|three|four|five|six|seven|eight|nine|ten|\d+)\s+['\"a-z]", query.lower())
     raw = (m.group(1) or m.group(2)) if m else (english.group(1) if english else "")
     if not raw:
         return True
@@ -903,11 +904,11 @@ _GLUE_CHARS = set("的了是在和与及并等为对将把从向以于其或也�
 
 def _written_in_question(m: re.Match[str], folded: str, query: str) -> bool:
     """The figure at `m`, with what follows it (「三期」「10%」), is one the question already writes."""
-    figure = folded[m.start():m.end() + 1] if m.group(0).isdigit() else m.group(0)
-    number = re.match(r"\d+(?:\.\d+)?%?", folded[m.start():])
     q = fold(query)
-    return (number is not None and re.search(rf"(?<![\d.]){re.escape(number.group(0))}(?!\d)", q) is not None) \
-        or (not m.group(0).isdigit() and figure in q)
+    if not m.group(0).isdigit():
+        return m.group(0) in q
+    number = re.match(r"\d+(?:\.\d+)?%?", folded[m.start():])
+    return number is not None and re.search(rf"(?<![\d.]){re.escape(number.group(0))}(?!\d)", q) is not None
 
 
 def _english_figure_by_words(query: str, sentence: str) -> bool:
