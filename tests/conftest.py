@@ -52,7 +52,9 @@ def llm_assistant(index_cfg: config.Config, notice: Notice, retriever):
 
     from assistant import Assistant
 
-    a = Assistant(dataclasses.replace(index_cfg, llm="local"), notice, retriever)
+    # (these tests check what the model may say, not how fast: a busy CI machine must not cut an explanation
+    # at the app's 10 s budget — the speed goals live in `python -m eval bench`)
+    a = Assistant(dataclasses.replace(index_cfg, llm="local", explain_budget_s=120.0), notice, retriever)
     a.attach_llm()
     assert a.llm is not None, a.llm_error
     return a
