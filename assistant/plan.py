@@ -713,19 +713,22 @@ def read_step(notice: Notice, clause: str, focus: Focus, topic: TopicLinker | No
                 context=() if named else focus.tasks[:3])
 
 
-def _share_written(notice: Notice, number: int, clause: str) -> float:
-    """The share of a part's content words (those the notice writes at all) that task `number` writes."""
+def _written_share(notice: Notice, number: int, words: list[str]) -> float:
+    """The share of the words (those the notice writes at all; 「社保卡」「兩個」 say nothing either way) that
+    task `number` writes; 0.0 when there are none."""
     whole, text = notice_text(notice), fold(notice.tasks[number - 1].text)
-    words = [w for w in _content_left(clause, link(notice, clause)) if len(w) >= 2 and w in whole]
-    return sum(w in text for w in words) / len(words) if words else 0.0
+    written = [w for w in words if len(w) >= 2 and w in whole]
+    return sum(w in text for w in written) / len(written) if written else 0.0
+
+
+def _share_written(notice: Notice, number: int, clause: str) -> float:
+    """The share of a part's content words that task `number` writes."""
+    return _written_share(notice, number, _content_left(clause, link(notice, clause)))
 
 
 def _written_in(notice: Notice, number: int, content: list[str]) -> bool:
-    """Every content word of the question the notice writes at all is written in task `number` (words
-    the notice never writes, 「社保卡」「兩個」, say nothing either way), and there is one."""
-    whole, text = notice_text(notice), fold(notice.tasks[number - 1].text)
-    words = [w for w in content if len(w) >= 2 and w in whole]
-    return bool(words) and all(w in text for w in words)
+    """Every content word of the question the notice writes at all is written in task `number`, and there is one."""
+    return _written_share(notice, number, content) == 1.0
 
 
 def _foreign_unit(notice: Notice, clause: str, links: Links) -> bool:
