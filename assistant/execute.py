@@ -21,7 +21,7 @@ from corpus.script import fold
 from index import Hit
 
 from . import extractive, lexicon, lookup
-from .link import everyday_topics
+from .link import everyday_topics, named_by_everyday_word
 from .lookup import cite, listing, unit_name
 from .plan import Op, Step, answered_units, mention_forms, role_holds, step_tasks, task_meets
 from .scope import assess, content_words
@@ -705,9 +705,7 @@ def _context_tasks(step: Step, ctx: Context) -> tuple[list[Task], bool, str]:
         if n not in chosen and len(chosen) < 3:
             chosen.append(n)
     # 「出入境邊檢總站喺份文件有冇份？」: the one or two tasks writing the thing's own name come first
-    ranked = [h.task for h in task_hits]
-    specific = sorted((n for _word, tasks in everyday_topics(ctx.notice, step.query) if len(tasks) <= 2 for n in tasks),
-                      key=lambda n: ranked.index(n) if n in ranked else 99)
+    specific = named_by_everyday_word(ctx.notice, step.query, [h.task for h in task_hits])
     chosen = list(dict.fromkeys(specific + chosen))[:3]
     return _tasks(ctx, chosen), True, ""
 

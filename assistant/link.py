@@ -401,6 +401,13 @@ def everyday_topics(notice: Notice, norm: str) -> list[tuple[str, tuple[int, ...
     return out
 
 
+def named_by_everyday_word(notice: Notice, norm: str, ranked: list[int]) -> list[int]:
+    """The tasks an everyday name of a thing one or two tasks write points at (「出入境邊檢總站」), in the
+    order `ranked` (retrieval's) gives them."""
+    found = {n for _word, tasks in everyday_topics(notice, norm) if len(tasks) <= 2 for n in tasks}
+    return sorted(found, key=lambda n: ranked.index(n) if n in ranked else 99)
+
+
 @lru_cache(maxsize=1024)
 def _tasks_writing(notice: Notice, folded_word: str) -> tuple[int, ...]:
     return tuple(t.number for t in notice.tasks if folded_word in fold(t.text))  # (units too: 出入境邊防檢查總站)

@@ -22,7 +22,7 @@ from index import Hit, HybridRetriever, open_retriever
 from .answer import Answer, Citation
 from .execute import Context, Result, execute
 from .explain import ExplanationCache, worth_explaining
-from .link import everyday_topics
+from .link import everyday_topics, named_by_everyday_word
 from .plan import Focus, Op, Plan, advance, make_plan, step_sections
 from .prompts import refusal_text
 from .scope import assess
@@ -200,10 +200,9 @@ class Assistant:
         if not assess(self.notice, text, all_hits).in_scope and not (lenient and hits[0].bm25 > 0):
             return [], 0.0
         # 「出入境邊檢總站…做邊項？」: an everyday name of a thing one or two tasks write names those tasks
-        specific = [n for _word, tasks in everyday_topics(self.notice, text) if len(tasks) <= 2 for n in tasks]
+        specific = named_by_everyday_word(self.notice, text, [h.task for h in hits])
         if specific and not by_section:
-            ranked = sorted(specific, key=lambda n: next((i for i, h in enumerate(hits) if h.task == n), 99))
-            return ranked[:1], 0.8
+            return specific[:1], 0.8
         margin = hits[0].score - hits[1].score if len(hits) > 1 else 1.0
         if by_section:
             sums: dict[int, float] = {}
